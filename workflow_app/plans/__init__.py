@@ -1,0 +1,1 @@
+"""Action plans: the document structure, its importer and its storage."""
