@@ -1,0 +1,80 @@
+"""Integrity-plan workflow: the Flask application factory."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(config: dict[str, Any] | None = None) -> Flask:
+    config = dict(config or {})
+    instance_path = config.pop("INSTANCE_PATH", None) or os.environ.get("WORKFLOW_INSTANCE_PATH")
+    app = Flask(
+        __name__,
+        instance_path=str(Path(instance_path).resolve()) if instance_path else None,
+        instance_relative_config=True,
+        template_folder=str(PROJECT_ROOT / "templates"),
+    )
+    from workflow_app.config import load_config
+    from workflow_app.db import engine_options
+
+    app.config.update(load_config(Path(app.instance_path), config))
+    app.config.setdefault(
+        "SQLALCHEMY_ENGINE_OPTIONS", engine_options(app.config["SQLALCHEMY_DATABASE_URI"])
+    )
+
+    _init_extensions(app)
+    _register_blueprints(app)
+    _register_cli(app)
+    from workflow_app.web import errors, formatting
+
+    formatting.register(app)
+    errors.register(app)
+    return app
+
+
+def _init_extensions(app: Flask) -> None:
+    from workflow_app.extensions import babel, csrf, db, limiter, login_manager, migrate
+    from workflow_app.web.i18n import select_locale, select_timezone
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"))
+    csrf.init_app(app)
+    babel.init_app(
+        app,
+        locale_selector=select_locale,
+        timezone_selector=select_timezone,
+        default_translation_directories=str(PROJECT_ROOT / "translations"),
+    )
+    limiter.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.session_protection = "strong"
+
+    from workflow_app.accounts.auth import load_user
+
+    login_manager.user_loader(load_user)
+
+
+def _register_blueprints(app: Flask) -> None:
+    from workflow_app.accounts.auth import auth_bp
+    from workflow_app.plans.views import plans_bp
+
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(plans_bp)
+
+
+def _register_cli(app: Flask) -> None:
+    from workflow_app.accounts.cli import unit_cli, user_cli
+    from workflow_app.demo import demo_command
+    from workflow_app.plans.cli import plan_cli
+
+    app.cli.add_command(plan_cli)
+    app.cli.add_command(user_cli)
+    app.cli.add_command(unit_cli)
+    app.cli.add_command(demo_command)

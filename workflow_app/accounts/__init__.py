@@ -1,0 +1,1 @@
+"""Users, organisation units, role assignments and authentication."""

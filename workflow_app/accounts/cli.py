@@ -1,0 +1,92 @@
+"""`flask user …`: create and list accounts."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+from flask.cli import AppGroup
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from state_machines import Role
+from workflow_app.accounts.models import RoleAssignment, Unit, User, find_units_by_name
+from workflow_app.accounts.operations import AccountError, create_user
+from workflow_app.cli_support import cli_actor
+from workflow_app.extensions import db
+
+user_cli = AppGroup("user", help="Manage user accounts.")
+
+
+def resolve_unit(name: str) -> Unit:
+    """A unit by its name, or by its full path ("กรมอาเซียน / สำนักงานเลขานุการกรม")."""
+    parts = [part.strip() for part in name.split("/") if part.strip()]
+    candidates = find_units_by_name(db.session, parts[-1]) if parts else []
+    matches = [unit for unit in candidates if unit.full_name().split(" / ")[-len(parts) :] == parts]
+    if not matches:
+        raise click.BadParameter(
+            f"no unit named {name!r} (see `flask unit list`)", param_hint="--unit"
+        )
+    if len(matches) > 1:
+        names = "; ".join(unit.full_name() for unit in matches)
+        raise click.BadParameter(
+            f"{name!r} is ambiguous, give the full path: {names}", param_hint="--unit"
+        )
+    return matches[0]
+
+
+@user_cli.command("create")
+@click.argument("username")
+@click.option(
+    "--role",
+    "roles",
+    multiple=True,
+    required=True,
+    type=click.Choice([role.value for role in Role]),
+    help="A role to grant (repeatable).",
+)
+@click.option("--unit", "unit_name", required=True, help="The unit the roles are scoped to.")
+@click.option("--display-name", default="", help="Name shown in the interface.")
+@click.option("--password-stdin", is_flag=True, required=True, help="Read the password from stdin.")
+def create_command(
+    username: str, roles: tuple[str, ...], unit_name: str, display_name: str, password_stdin: bool
+) -> None:
+    """Create USERNAME with roles scoped to a unit (and its sub-units)."""
+    unit = resolve_unit(unit_name)
+    password = sys.stdin.readline().rstrip("\r\n")
+    try:
+        user = create_user(
+            db.session,
+            username=username,
+            password=password,
+            grants=[(Role(role), unit) for role in roles],
+            display_name=display_name,
+            actor=cli_actor(),
+        )
+    except AccountError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(f"user {user.id}: {username} ({', '.join(roles)} at {unit.full_name()})")
+
+
+@user_cli.command("list")
+def list_command() -> None:
+    """List accounts with their roles and units."""
+    users = db.session.scalars(
+        select(User)
+        .options(selectinload(User.role_assignments).selectinload(RoleAssignment.unit))
+        .order_by(User.username)
+    ).all()
+    for user in users:
+        grants = ", ".join(f"{a.role}@{a.unit.full_name()}" for a in user.role_assignments)
+        status = "" if user.is_enabled else " [disabled]"
+        click.echo(f"{user.id}\t{user.username}{status}\t{grants}")
+
+
+unit_cli = AppGroup("unit", help="Organisation units.")
+
+
+@unit_cli.command("list")
+def list_units() -> None:
+    """List units as a tree path each."""
+    for unit in db.session.scalars(select(Unit).order_by(Unit.id)):
+        click.echo(f"{unit.id}\t{unit.kind}\t{unit.full_name()}")

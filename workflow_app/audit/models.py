@@ -1,0 +1,51 @@
+"""Audit entries as stored: the canonical bytes that were hashed, plus indexed copies for search."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import BigInteger, Index, Integer, LargeBinary, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from workflow_app.db import Base
+from workflow_app.models_base import UTCDateTime
+
+GENESIS_HASH = "0" * 64
+
+
+class AuditEntry(Base):
+    """One entry. `body` holds the canonical JSON exactly as hashed; the other columns repeat
+    fields of it for filtering and are never trusted by verification."""
+
+    __tablename__ = "audit_entries"
+    __table_args__ = (
+        Index("ix_audit_entries_activity_seq", "activity_id", "seq"),
+        Index("ix_audit_entries_actor_seq", "actor_id", "seq"),
+        Index("ix_audit_entries_action_seq", "action", "seq"),
+        Index("ix_audit_entries_plan_seq", "plan_id", "seq"),
+    )
+
+    seq: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    actor_id: Mapped[int | None] = mapped_column(Integer)
+    actor_username: Mapped[str] = mapped_column(String(120))
+    action: Mapped[str] = mapped_column(String(60))
+    plan_id: Mapped[int | None] = mapped_column(Integer)
+    activity_id: Mapped[int | None] = mapped_column(Integer)
+    level: Mapped[int | None] = mapped_column(Integer)
+    submission_id: Mapped[int | None] = mapped_column(Integer)
+    body: Mapped[bytes] = mapped_column(LargeBinary)
+    # Unique previous hash: two appenders that raced past the head lock would fork the chain;
+    # the constraint makes that fail loudly instead.
+    prev_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    entry_hash: Mapped[str] = mapped_column(String(64), unique=True)
+
+
+class AuditChainHead(Base):
+    """A single row (id 1) locked by every appender: it serialises appends across processes."""
+
+    __tablename__ = "audit_chain_head"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    seq: Mapped[int] = mapped_column(BigInteger)
+    entry_hash: Mapped[str] = mapped_column(String(64))

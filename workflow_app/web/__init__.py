@@ -1,0 +1,1 @@
+"""What every page shares: locale, formatting filters, error pages."""
