@@ -30,6 +30,16 @@ BACKENDS = ("sqlite", "postgresql")
 DEFAULT_PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 
 
+@pytest.fixture(scope="session", autouse=True)
+def compiled_translations() -> None:
+    """The catalogues are compiled at install time (`make install`); do it here too so that a
+    bare `pytest` run sees the Thai interface as users do."""
+    from babel.messages.frontend import CommandLineInterface
+
+    root = Path(__file__).resolve().parent.parent / "translations"
+    CommandLineInterface().run(["pybabel", "compile", "--use-fuzzy", "-d", str(root)])
+
+
 def _app_config(database_url: str, instance: Path) -> dict[str, object]:
     return {
         "SQLALCHEMY_DATABASE_URI": database_url,

@@ -129,3 +129,12 @@ def test_sign_out(seeded: Flask, client: FlaskClient) -> None:
     response = client.post("/logout", data={"csrf_token": csrf_token_from(page)})
     assert response.status_code == 302
     assert client.get("/plans").status_code == 302
+
+
+def test_interface_is_thai_first(seeded: Flask, client: FlaskClient) -> None:
+    page = client.get("/login").text
+    assert '<html lang="th">' in page
+    assert "เข้าสู่ระบบ" in page and "ชื่อผู้ใช้" in page
+    login(client, "officer1", PASSWORD)
+    plan = client.get("/plans/1").text
+    assert "ยุทธศาสตร์ที่" in plan and "งบประมาณ (บาท)" in plan
