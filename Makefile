@@ -17,7 +17,7 @@ install: $(STAMP) translations
 
 translations: $(STAMP)
 	@if ls translations/*/LC_MESSAGES/messages.po >/dev/null 2>&1; then \
-		$(BIN)/pybabel compile -q -d translations; fi
+		$(BIN)/pybabel compile -d translations >/dev/null; fi
 
 run: install
 	$(FLASK) db upgrade
