@@ -1,5 +1,11 @@
 """The workflow definition: pure Python, the one place that decides who may do what."""
 
+from state_machines.access import (
+    may_administer,
+    may_read_audit_log,
+    may_verify_audit_log,
+    may_view_activity,
+)
 from state_machines.diagram import mermaid
 from state_machines.level_workflow import (
     MACHINE,
@@ -51,6 +57,10 @@ __all__ = [
     "current_state",
     "fire",
     "has_certified_level",
+    "may_administer",
+    "may_read_audit_log",
+    "may_verify_audit_log",
+    "may_view_activity",
     "mermaid",
     "required_roles",
     "sources",

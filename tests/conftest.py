@@ -46,6 +46,7 @@ def _app_config(database_url: str, instance: Path) -> dict[str, object]:
         "INSTANCE_PATH": str(instance),
         "SECRET_KEY": "test-only-secret",
         "TESTING": True,
+        "FAST_PASSWORD_HASHING_FOR_TESTS": True,
         "WORKFLOW_UPLOAD_DIR": str(instance / "evidence"),
     }
 

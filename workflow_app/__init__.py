@@ -28,6 +28,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         "SQLALCHEMY_ENGINE_OPTIONS", engine_options(app.config["SQLALCHEMY_DATABASE_URI"])
     )
 
+    if app.config.get("FAST_PASSWORD_HASHING_FOR_TESTS"):
+        from workflow_app.accounts.passwords import use_fast_hashing_for_tests
+
+        use_fast_hashing_for_tests()
     _init_extensions(app)
     _register_blueprints(app)
     _register_cli(app)
@@ -39,6 +43,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
 
 def _init_extensions(app: Flask) -> None:
+    import workflow_app.models  # noqa: F401  (registers every table with the metadata)
     from workflow_app.extensions import babel, csrf, db, limiter, login_manager, migrate
     from workflow_app.web.i18n import select_locale, select_timezone
 

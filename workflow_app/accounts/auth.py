@@ -16,10 +16,15 @@ from workflow_app.extensions import db
 auth_bp = Blueprint("auth", __name__)
 
 
-def load_user(user_id: str) -> User | None:
-    if not user_id.isdigit():
+def load_user(session_id: str) -> User | None:
+    """The session's user, unless disabled or the session predates a password change."""
+    user_id, _, epoch = session_id.partition(":")
+    if not (user_id.isdigit() and epoch.isdigit()):
         return None
-    return db.session.get(User, int(user_id))
+    user = db.session.get(User, int(user_id))
+    if user is None or not user.is_enabled or user.session_epoch != int(epoch):
+        return None
+    return user
 
 
 def _safe_next(target: str | None) -> str:

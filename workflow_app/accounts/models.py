@@ -72,6 +72,8 @@ class User(UserMixin, Base):
     locale: Mapped[str | None] = mapped_column(String(8))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     password_changed_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # Part of the session id: bumping it (password change, disabling) ends every open session.
+    session_epoch: Mapped[int] = mapped_column(Integer, default=0)
 
     role_assignments: Mapped[list[RoleAssignment]] = relationship(
         back_populates="user", cascade="all, delete-orphan", order_by="RoleAssignment.id"
@@ -80,6 +82,9 @@ class User(UserMixin, Base):
     @property
     def is_active(self) -> bool:  # Flask-Login refuses disabled accounts through this
         return self.is_enabled
+
+    def get_id(self) -> str:
+        return f"{self.id}:{self.session_epoch}"
 
     def roles(self) -> list[str]:
         return sorted({assignment.role for assignment in self.role_assignments})
@@ -110,6 +115,21 @@ class RoleAssignment(Base):
 
     user: Mapped[User] = relationship(back_populates="role_assignments")
     unit: Mapped[Unit] = relationship()
+
+
+class ApiToken(Base):
+    """A bearer token for the API. Only its SHA-256 is stored: a database leak gives no token."""
+
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    token_sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    label: Mapped[str] = mapped_column(String(120), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    user: Mapped[User] = relationship()
 
 
 def find_units_by_name(session: Session, name: str) -> list[Unit]:

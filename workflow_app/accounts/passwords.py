@@ -2,10 +2,19 @@
 
 from __future__ import annotations
 
-from argon2 import PasswordHasher
+from argon2 import PasswordHasher, profiles
 from argon2.exceptions import InvalidHashError, VerificationError
 
 _hasher = PasswordHasher()
+
+
+def use_fast_hashing_for_tests() -> None:
+    """Argon2's cheapest profile: only for test suites, which create hundreds of accounts.
+    Hashes made this way still verify under the normal hasher (parameters live in the hash)."""
+    global _hasher, _DUMMY_HASH
+    _hasher = PasswordHasher.from_parameters(profiles.CHEAPEST)
+    _DUMMY_HASH = _hasher.hash("not-a-real-password")
+
 
 MIN_PASSWORD_LENGTH = 10
 

@@ -1,0 +1,23 @@
+"""Imports every model module, so the metadata (and Alembic) sees all tables."""
+
+from workflow_app.accounts.models import ApiToken, RoleAssignment, Unit, User
+from workflow_app.audit.models import AuditChainHead, AuditEntry
+from workflow_app.plans.models import Activity, ActivityLevel, Plan, Strategy, Tactic
+from workflow_app.workflow.models import EvidenceItem, Submission, WorkflowDecision
+
+__all__ = [
+    "Activity",
+    "ActivityLevel",
+    "ApiToken",
+    "AuditChainHead",
+    "AuditEntry",
+    "EvidenceItem",
+    "Plan",
+    "RoleAssignment",
+    "Strategy",
+    "Submission",
+    "Tactic",
+    "Unit",
+    "User",
+    "WorkflowDecision",
+]

@@ -1,0 +1,1 @@
+"""The workflow engine: submissions, decisions and the one function that fires actions."""
