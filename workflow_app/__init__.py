@@ -78,8 +78,10 @@ def _register_cli(app: Flask) -> None:
     from workflow_app.accounts.cli import unit_cli, user_cli
     from workflow_app.demo import demo_command
     from workflow_app.plans.cli import plan_cli
+    from workflow_app.workflow.cli import workflow_cli
 
     app.cli.add_command(plan_cli)
     app.cli.add_command(user_cli)
     app.cli.add_command(unit_cli)
     app.cli.add_command(demo_command)
+    app.cli.add_command(workflow_cli)
