@@ -19,11 +19,16 @@ translations: $(STAMP)
 	@if ls translations/*/LC_MESSAGES/messages.po >/dev/null 2>&1; then \
 		$(BIN)/pybabel compile -d translations >/dev/null; fi
 
+# The demo signs audit checkpoints with a key made on first run under instance/ (a real
+# deployment keeps it elsewhere: docs/deployment.md).
+AUDIT_KEY ?= instance/audit-signing.key
+
 run: install
 	$(FLASK) db upgrade
-	$(FLASK) demo
+	@test -f $(AUDIT_KEY) || $(FLASK) audit keygen $(AUDIT_KEY)
+	WORKFLOW_AUDIT_KEY=$(AUDIT_KEY) $(FLASK) demo
 	@echo "Serving on http://127.0.0.1:5000"
-	$(FLASK) run --host 127.0.0.1 --port 5000
+	WORKFLOW_AUDIT_KEY=$(AUDIT_KEY) $(FLASK) run --host 127.0.0.1 --port 5000
 
 test: install
 	$(BIN)/ruff check .

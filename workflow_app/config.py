@@ -53,6 +53,11 @@ def load_config(instance_path: Path, overrides: dict[str, Any] | None = None) ->
         "WORKFLOW_MAX_UPLOAD_BYTES": int(
             env.get("WORKFLOW_MAX_UPLOAD_BYTES", DEFAULT_UPLOAD_LIMIT)
         ),
+        "WORKFLOW_AUDIT_KEY": env.get("WORKFLOW_AUDIT_KEY") or None,
+        "WORKFLOW_CHECKPOINT_EVERY_ENTRIES": int(
+            env.get("WORKFLOW_CHECKPOINT_EVERY_ENTRIES", 1000)
+        ),
+        "WORKFLOW_CHECKPOINT_EVERY_MINUTES": int(env.get("WORKFLOW_CHECKPOINT_EVERY_MINUTES", 60)),
         "RATELIMIT_STORAGE_URI": env.get("RATELIMIT_STORAGE_URI", "memory://"),
         "BABEL_DEFAULT_LOCALE": "th",
         "BABEL_DEFAULT_TIMEZONE": "Asia/Bangkok",

@@ -1,7 +1,7 @@
 """Imports every model module, so the metadata (and Alembic) sees all tables."""
 
 from workflow_app.accounts.models import ApiToken, RoleAssignment, Unit, User
-from workflow_app.audit.models import AuditChainHead, AuditEntry
+from workflow_app.audit.models import AuditChainHead, AuditCheckpoint, AuditEntry, AuditKey
 from workflow_app.plans.models import Activity, ActivityLevel, Plan, Strategy, Tactic
 from workflow_app.workflow.models import EvidenceItem, Submission, WorkflowDecision
 
@@ -10,7 +10,9 @@ __all__ = [
     "ActivityLevel",
     "ApiToken",
     "AuditChainHead",
+    "AuditCheckpoint",
     "AuditEntry",
+    "AuditKey",
     "EvidenceItem",
     "Plan",
     "RoleAssignment",

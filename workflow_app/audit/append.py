@@ -13,6 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from workflow_app.audit.canonical import FORMAT_VERSION, canonical_bytes, chain_hash, format_time
+from workflow_app.audit.checkpoints import current_policy, sign_head
 from workflow_app.audit.models import AuditChainHead, AuditEntry
 from workflow_app.models_base import utcnow
 
@@ -89,4 +90,8 @@ def append_entry(
     session.add(entry)
     head.seq = seq
     head.entry_hash = entry.entry_hash
+    policy = current_policy()
+    if policy is not None and policy.due(head, moment):
+        session.flush()  # the checkpoint signs an entry that must exist in this transaction
+        sign_head(session, head, policy.private_key)
     return entry

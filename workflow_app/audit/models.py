@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, Index, Integer, LargeBinary, String
+from sqlalchemy import BigInteger, ForeignKey, Index, Integer, LargeBinary, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from workflow_app.db import Base
@@ -49,3 +49,30 @@ class AuditChainHead(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     seq: Mapped[int] = mapped_column(BigInteger)
     entry_hash: Mapped[str] = mapped_column(String(64))
+    # When the last checkpoint was signed: automatic checkpoints are due every N entries or minutes.
+    last_checkpoint_seq: Mapped[int] = mapped_column(BigInteger, default=0)
+    last_checkpoint_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class AuditCheckpoint(Base):
+    """A signed statement "the log had this head": seq, hash and time, signed with Ed25519 by a
+    key kept outside the database. Append-only like the entries."""
+
+    __tablename__ = "audit_checkpoints"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    seq: Mapped[int] = mapped_column(BigInteger, index=True)
+    entry_hash: Mapped[str] = mapped_column(String(64))
+    signed_at: Mapped[str] = mapped_column(String(32))  # the exact text that was signed
+    key_id: Mapped[str] = mapped_column(String(16), ForeignKey("audit_keys.key_id"))
+    signature: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class AuditKey(Base):
+    """Public keys that have signed checkpoints, so old checkpoints verify after a key change."""
+
+    __tablename__ = "audit_keys"
+
+    key_id: Mapped[str] = mapped_column(String(16), primary_key=True)
+    public_key: Mapped[bytes] = mapped_column(LargeBinary)  # raw 32-byte Ed25519 key
+    first_used_at: Mapped[datetime] = mapped_column(UTCDateTime())

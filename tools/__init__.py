@@ -1,0 +1,1 @@
+"""Stand-alone tools that run with or without the application."""
