@@ -33,6 +33,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
         use_fast_hashing_for_tests()
     _init_extensions(app)
+    _init_audit(app)
     _register_blueprints(app)
     _register_cli(app)
     from workflow_app.web import errors, formatting
@@ -66,6 +67,19 @@ def _init_extensions(app: Flask) -> None:
     login_manager.user_loader(load_user)
 
 
+def _init_audit(app: Flask) -> None:
+    import workflow_app.audit.guard  # noqa: F401  (refuses ORM bulk writes to audited tables)
+    from workflow_app.audit.checkpoints import EXTENSION_KEY, load_policy
+
+    key_path = app.config.get("WORKFLOW_AUDIT_KEY")
+    if key_path:
+        app.extensions[EXTENSION_KEY] = load_policy(
+            key_path,
+            app.config["WORKFLOW_CHECKPOINT_EVERY_ENTRIES"],
+            app.config["WORKFLOW_CHECKPOINT_EVERY_MINUTES"],
+        )
+
+
 def _register_blueprints(app: Flask) -> None:
     from workflow_app.accounts.auth import auth_bp
     from workflow_app.plans.views import plans_bp
@@ -76,6 +90,7 @@ def _register_blueprints(app: Flask) -> None:
 
 def _register_cli(app: Flask) -> None:
     from workflow_app.accounts.cli import unit_cli, user_cli
+    from workflow_app.audit.cli import audit_cli
     from workflow_app.demo import demo_command
     from workflow_app.plans.cli import plan_cli
     from workflow_app.workflow.cli import workflow_cli
@@ -85,3 +100,4 @@ def _register_cli(app: Flask) -> None:
     app.cli.add_command(unit_cli)
     app.cli.add_command(demo_command)
     app.cli.add_command(workflow_cli)
+    app.cli.add_command(audit_cli)
