@@ -36,10 +36,12 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     _init_audit(app)
     _register_blueprints(app)
     _register_cli(app)
-    from workflow_app.web import errors, formatting
+    from workflow_app.web import context, errors, formatting, security
 
     formatting.register(app)
+    context.register(app)
     errors.register(app)
+    security.register(app)
     return app
 
 
@@ -59,7 +61,7 @@ def _init_extensions(app: Flask) -> None:
     )
     limiter.init_app(app)
     login_manager.init_app(app)
-    login_manager.login_view = "auth.login"
+    login_manager.login_view = "account.login"
     login_manager.session_protection = "strong"
 
     from workflow_app.accounts.auth import load_user
@@ -81,10 +83,10 @@ def _init_audit(app: Flask) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
-    from workflow_app.accounts.auth import auth_bp
+    from workflow_app.accounts.views import account_bp
     from workflow_app.plans.views import plans_bp
 
-    app.register_blueprint(auth_bp)
+    app.register_blueprint(account_bp)
     app.register_blueprint(plans_bp)
 
 

@@ -59,7 +59,7 @@ def test_plan_page_lists_the_document_in_order(seeded: Flask, client: FlaskClien
     home = client.get("/")
     assert home.status_code == 302 and home.headers["Location"].endswith("/plans/1")
     page = client.get("/plans/1").text
-    codes = re.findall(r"<strong>(\d\.\d\.\d)</strong>", page)
+    codes = re.findall(r"<strong class=\"code\">(\d\.\d\.\d)</strong>", page)
     assert codes == ["1.1.1", "1.1.2", "2.1.1", "2.2.1", "3.1.2", "4.1.1", "4.1.2", "4.2.1"]
     assert "ขับเคลื่อนกระทรวงการต่างประเทศเป็นองค์กรคุณธรรม" in page
     assert "2,500,000" in page and "828,000" in page

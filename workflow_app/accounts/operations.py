@@ -18,6 +18,7 @@ from workflow_app.accounts.passwords import (
 )
 from workflow_app.audit.append import AuditActor, append_entry
 from workflow_app.db import write_transaction
+from workflow_app.models_base import utcnow
 
 USERNAME_PATTERN = re.compile(r"^[A-Za-z0-9._-]{3,80}$")
 
@@ -97,3 +98,39 @@ def authenticate(
             payload={"username": username[:80], "reason": reason, "remote_addr": remote_addr},
         )
     return None
+
+
+def change_password(
+    session: Session, user: User, *, current: str, new: str, actor: AuditActor
+) -> None:
+    """Replace the password after checking the current one; ends every other session."""
+    if not verify_password(user.password_hash, current):
+        raise AccountError("the current password is wrong")
+    problem = password_problem(new)
+    if problem:
+        raise AccountError(problem)
+    new_hash = hash_password(new)
+    with write_transaction(session):
+        session.add(user)
+        user.password_hash = new_hash
+        user.password_changed_at = utcnow()
+        user.session_epoch += 1
+        append_entry(
+            session, actor=actor, action="user.password_change", subject={"user_id": user.id}
+        )
+
+
+def set_locale(session: Session, user: User, locale: str) -> None:
+    if user.locale == locale:
+        return
+    with write_transaction(session):
+        session.add(user)
+        previous = user.locale
+        user.locale = locale
+        append_entry(
+            session,
+            actor=AuditActor.of(user),
+            action="user.settings",
+            subject={"user_id": user.id},
+            payload={"locale": {"from": previous, "to": locale}},
+        )
