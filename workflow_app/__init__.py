@@ -84,10 +84,14 @@ def _init_audit(app: Flask) -> None:
 
 def _register_blueprints(app: Flask) -> None:
     from workflow_app.accounts.views import account_bp
+    from workflow_app.admin.views import admin_bp
+    from workflow_app.audit.views import audit_bp
+    from workflow_app.dashboard.views import dashboard_bp
     from workflow_app.plans.views import plans_bp
+    from workflow_app.workflow.views import workflow_bp
 
-    app.register_blueprint(account_bp)
-    app.register_blueprint(plans_bp)
+    for blueprint in (account_bp, plans_bp, dashboard_bp, workflow_bp, audit_bp, admin_bp):
+        app.register_blueprint(blueprint)
 
 
 def _register_cli(app: Flask) -> None:

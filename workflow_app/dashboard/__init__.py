@@ -1,0 +1,1 @@
+"""The plan dashboard: progress against targets, due and overdue work, budgets."""
