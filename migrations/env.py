@@ -13,7 +13,8 @@ from workflow_app.models_base import UTCDateTime
 
 config = context.config
 if config.config_file_name:
-    fileConfig(config.config_file_name)
+    # Keep the application's loggers alive: fileConfig would otherwise disable them.
+    fileConfig(config.config_file_name, disable_existing_loggers=False)
 logger = logging.getLogger("alembic.env")
 
 db = current_app.extensions["migrate"].db

@@ -36,12 +36,14 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     _init_audit(app)
     _register_blueprints(app)
     _register_cli(app)
+    from workflow_app.ops import request_log
     from workflow_app.web import context, errors, formatting, security
 
     formatting.register(app)
     context.register(app)
     errors.register(app)
     security.register(app)
+    request_log.register(app)
     return app
 
 
@@ -64,9 +66,15 @@ def _init_extensions(app: Flask) -> None:
     login_manager.login_view = "account.login"
     login_manager.session_protection = "strong"
 
-    from workflow_app.accounts.auth import load_user
+    from workflow_app.accounts.tokens import load_session_user, load_user_from_request
 
-    login_manager.user_loader(load_user)
+    # The session's user, unless the request shows an API bearer token, whose user it then is
+    # for this one request (the request loader never writes the session, so no cookie is set).
+    login_manager.user_loader(load_session_user)
+    login_manager.request_loader(load_user_from_request)
+    # No login page for the API: Flask-Login's unauthorized() then aborts with 401, which the
+    # error handlers answer as JSON under /api/.
+    login_manager.blueprint_login_views["api"] = None  # type: ignore[assignment]
 
 
 def _init_audit(app: Flask) -> None:
@@ -87,11 +95,20 @@ def _register_blueprints(app: Flask) -> None:
     from workflow_app.admin.views import admin_bp
     from workflow_app.audit.views import audit_bp
     from workflow_app.dashboard.views import dashboard_bp
+    from workflow_app.ops.health import health_bp
     from workflow_app.plans.views import plans_bp
     from workflow_app.workflow.views import workflow_bp
 
-    for blueprint in (account_bp, plans_bp, dashboard_bp, workflow_bp, audit_bp, admin_bp):
+    blueprints = (account_bp, plans_bp, dashboard_bp, workflow_bp, audit_bp, admin_bp, health_bp)
+    for blueprint in blueprints:
         app.register_blueprint(blueprint)
+
+    from workflow_app.api import api_bp
+    from workflow_app.extensions import csrf
+
+    # The API checks CSRF itself: only for changes authenticated by the session cookie.
+    csrf.exempt(api_bp)
+    app.register_blueprint(api_bp)
 
 
 def _register_cli(app: Flask) -> None:

@@ -8,6 +8,7 @@ appends the audit entry. Either all of it commits or nothing does.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, BinaryIO
@@ -22,6 +23,7 @@ from workflow_app.audit.append import AuditActor, append_entry
 from workflow_app.db import write_transaction
 from workflow_app.evidence.store import EvidenceStore, StoredFile
 from workflow_app.evidence.validation import EvidenceError, validate_link
+from workflow_app.ops.request_log import log_event
 from workflow_app.plans.models import Activity
 from workflow_app.workflow.errors import WorkflowFailure
 from workflow_app.workflow.models import EvidenceItem, Submission, WorkflowDecision
@@ -90,7 +92,36 @@ def perform_action(
     store: EvidenceStore,
 ) -> ActionOutcome:
     """Carry out one workflow action for `user`, or raise `WorkflowFailure` having written nothing
-    to the database (stored evidence files are content-addressed, so an unused one is harmless)."""
+    to the database (stored evidence files are content-addressed, so an unused one is harmless).
+    Either way one structured log line records the attempt."""
+    started = time.perf_counter()
+    fields = {"user": user.id, "action": str(request.action), "activity": activity_id}
+    try:
+        outcome = _perform(session, user, activity_id, request, store)
+    except WorkflowFailure as failure:
+        log_event(
+            "transition",
+            **fields,
+            outcome=failure.code,
+            status=failure.status,
+            duration_ms=round((time.perf_counter() - started) * 1000, 2),
+        )
+        raise
+    log_event(
+        "transition",
+        **fields,
+        outcome="ok",
+        status=200,
+        to_state=outcome.to_state,
+        audit_seq=outcome.audit_seq,
+        duration_ms=round((time.perf_counter() - started) * 1000, 2),
+    )
+    return outcome
+
+
+def _perform(
+    session: Session, user: User, activity_id: int, request: ActionRequest, store: EvidenceStore
+) -> ActionOutcome:
     action = Action(request.action)
     inputs = _normalise(request)
     actor = user.as_actor()

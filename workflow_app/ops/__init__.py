@@ -1,0 +1,1 @@
+"""Running in production: health probes and structured request logging."""
