@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app workflow_app
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: install run test lint format translations clean-instance
+.PHONY: install run serve test lint format translations bench
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -29,6 +29,12 @@ run: install
 	WORKFLOW_AUDIT_KEY=$(AUDIT_KEY) $(FLASK) demo
 	@echo "Serving on http://127.0.0.1:5000"
 	WORKFLOW_AUDIT_KEY=$(AUDIT_KEY) $(FLASK) run --host 127.0.0.1 --port 5000
+
+# Production-style: gunicorn with several workers on DATABASE_URL (PostgreSQL), Redis for the
+# rate-limit counters shared by the workers. See docs/deployment.md.
+serve: install
+	$(FLASK) db upgrade
+	$(BIN)/gunicorn -c gunicorn.conf.py "workflow_app:create_app()"
 
 test: install
 	$(BIN)/ruff check .
