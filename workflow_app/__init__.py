@@ -114,6 +114,7 @@ def _register_blueprints(app: Flask) -> None:
 def _register_cli(app: Flask) -> None:
     from workflow_app.accounts.cli import unit_cli, user_cli
     from workflow_app.audit.cli import audit_cli
+    from workflow_app.bench_data import bench_data_command
     from workflow_app.demo import demo_command
     from workflow_app.plans.cli import plan_cli
     from workflow_app.workflow.cli import workflow_cli
@@ -124,3 +125,4 @@ def _register_cli(app: Flask) -> None:
     app.cli.add_command(demo_command)
     app.cli.add_command(workflow_cli)
     app.cli.add_command(audit_cli)
+    app.cli.add_command(bench_data_command)
