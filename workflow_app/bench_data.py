@@ -82,7 +82,7 @@ def _insert_plans(
                     "budget_satang": 10_000_000 * (position + 1),
                     "responsible_unit_text": "กรมทดสอบ",
                     "unit_id": department_id,
-                    "state": "open",
+                    "state": "completed" if position % (levels + 1) == levels else "open",
                     "certified_level": position % (levels + 1),
                     "level_count": levels,
                     "version": 1,

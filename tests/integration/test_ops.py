@@ -27,6 +27,10 @@ def test_healthz_reports_database_migrations_and_audit_head(
     assert ready.status_code == 200 and "audit_head" not in ready.get_json()
 
 
+def test_livez_needs_no_database(client: FlaskClient) -> None:
+    assert client.get("/livez").get_json() == {"status": "ok"}
+
+
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 def test_outdated_schema_is_not_ready(app: Flask, client: FlaskClient) -> None:
     with app.app_context():

@@ -55,6 +55,12 @@ def _probe(include_audit: bool) -> tuple[Response, int]:
     return jsonify(checks), 200 if healthy else 503
 
 
+@health_bp.route("/livez")
+def livez() -> tuple[Response, int]:
+    """The process answers at all (no database): a liveness probe, and the framework's floor."""
+    return jsonify({"status": "ok"}), 200
+
+
 @health_bp.route("/healthz")
 def healthz() -> tuple[Response, int]:
     return _probe(include_audit=True)
