@@ -207,3 +207,15 @@ def test_unknown_activity_is_404(app_ctx: Flask, people: People) -> None:
     with pytest.raises(WorkflowFailure) as refused:
         act(people, "officer", "9.9.9", Action.SUBMIT)
     assert refused.value.status == 404
+
+
+def test_return_and_revoke_without_any_comment_are_refused(app_ctx: Flask, people: People) -> None:
+    act(people, "officer", "1.1.1", "submit")
+    with pytest.raises(WorkflowFailure) as refused:
+        act(people, "reviewer", "1.1.1", "return", comment=None)
+    assert (refused.value.status, refused.value.code) == (422, "comment_required")
+    act(people, "reviewer", "1.1.1", "forward")
+    act(people, "head", "1.1.1", "approve")
+    with pytest.raises(WorkflowFailure) as no_reason:
+        act(people, "head", "1.1.1", "revoke", comment=None)
+    assert (no_reason.value.status, no_reason.value.code) == (422, "reason_required")

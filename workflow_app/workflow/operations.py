@@ -210,7 +210,8 @@ def _ensure_allowed(
         actor,
         snapshot_of(activity, submission),
         action,
-        comment=inputs.comment if action in (Action.RETURN, Action.REVOKE) else None,
+        # A missing comment is an empty one here: None would mean "not known yet" to `check`.
+        comment=(inputs.comment or "") if action in (Action.RETURN, Action.REVOKE) else None,
         has_narrative=bool(inputs.narrative) if action is Action.SUBMIT else None,
         evidence_count=inputs.evidence_count + file_count if action is Action.SUBMIT else None,
     )
