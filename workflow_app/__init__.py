@@ -74,7 +74,7 @@ def _init_extensions(app: Flask) -> None:
     login_manager.request_loader(load_user_from_request)
     # No login page for the API: Flask-Login's unauthorized() then aborts with 401, which the
     # error handlers answer as JSON under /api/.
-    login_manager.blueprint_login_views["api"] = None  # type: ignore[assignment]
+    login_manager.blueprint_login_views["api"] = None
 
 
 def _init_audit(app: Flask) -> None:

@@ -10,8 +10,15 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from state_machines import Role
-from workflow_app.accounts.models import RoleAssignment, Unit, User, find_units_by_name
+from workflow_app.accounts.models import (
+    ApiToken,
+    RoleAssignment,
+    Unit,
+    User,
+    find_units_by_name,
+)
 from workflow_app.accounts.operations import AccountError, create_user
+from workflow_app.accounts.tokens import create_token, revoke_token, token_sha256
 from workflow_app.cli_support import cli_actor
 from workflow_app.extensions import db
 
@@ -80,6 +87,40 @@ def list_command() -> None:
         grants = ", ".join(f"{a.role}@{a.unit.full_name()}" for a in user.role_assignments)
         status = "" if user.is_enabled else " [disabled]"
         click.echo(f"{user.id}\t{user.username}{status}\t{grants}")
+
+
+@user_cli.command("token")
+@click.argument("username")
+@click.option("--label", default="", help="What the token is for (shown in the audit log).")
+def token_command(username: str, label: str) -> None:
+    """Create an API token for USERNAME and print it (once: only its hash is kept)."""
+    user = db.session.scalar(select(User).where(User.username == username))
+    if user is None:
+        raise click.ClickException(f"no user {username!r}")
+    try:
+        token = create_token(db.session, user, actor=cli_actor(), label=label)
+    except AccountError as error:
+        raise click.ClickException(str(error)) from None
+    digest = token_sha256(token)
+    token_id = db.session.scalar(select(ApiToken.id).where(ApiToken.token_sha256 == digest))
+    # The token alone on stdout, so `TOKEN=$(flask … user token NAME)` captures just it.
+    click.echo(token)
+    click.echo(
+        f"API token {token_id} for {username} created. Store it now: it cannot be shown again "
+        "(only its SHA-256 is kept).",
+        err=True,
+    )
+
+
+@user_cli.command("revoke-token")
+@click.argument("token_id", type=int)
+def revoke_token_command(token_id: int) -> None:
+    """Revoke the API token TOKEN_ID (printed when it was created; also in the audit log)."""
+    try:
+        row = revoke_token(db.session, token_id, actor=cli_actor())
+    except AccountError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(f"API token {row.id} revoked")
 
 
 unit_cli = AppGroup("unit", help="Organisation units.")

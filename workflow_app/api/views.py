@@ -1,0 +1,537 @@
+"""JSON API v1: thin views over the serializers, queries and `perform_action`.
+
+Who may see or do what is asked of `state_machines` (and, for actions, decided inside
+`perform_action`); these views only translate HTTP to those calls and their answers to JSON.
+
+Authentication: a bearer token (`Authorization: Bearer wfa_…`) or the browser session. A state
+change authenticated by the session cookie also needs the `X-CSRFToken` header, so a cookie alone
+never changes anything; token requests carry no ambient credential and need no CSRF token.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import unicodedata
+from collections import Counter
+from typing import Any, NoReturn, cast
+from urllib.parse import quote
+
+from flask import Blueprint, Response, current_app, jsonify, request, url_for
+from flask_login import current_user
+from flask_wtf.csrf import validate_csrf
+from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
+from werkzeug.datastructures import FileStorage
+from werkzeug.wsgi import wrap_file
+from wtforms.validators import ValidationError
+
+from state_machines import Action, Actor, State, available_actions, may_view_activity
+from workflow_app.accounts.models import Unit, User
+from workflow_app.accounts.tokens import bearer_token
+from workflow_app.api.openapi import openapi_document
+from workflow_app.evidence.app_store import evidence_store
+from workflow_app.extensions import db
+from workflow_app.plans.models import Activity, Plan
+from workflow_app.plans.serialize import activity_dict, load_plan_tree, plan_dict
+from workflow_app.workflow.errors import WorkflowFailure
+from workflow_app.workflow.models import EvidenceItem, Submission, WorkflowDecision
+from workflow_app.workflow.operations import (
+    ActionOutcome,
+    ActionRequest,
+    FileUpload,
+    perform_action,
+)
+from workflow_app.workflow.queries import open_submission, snapshot_of
+from workflow_app.workflow.trail import build_trail, evidence_dict, iso, person
+
+api_bp = Blueprint("api", __name__, url_prefix="/api/v1")
+
+# Path ids are bounded to PostgreSQL's INTEGER: a larger one would be a database error (500)
+# instead of the 404 it deserves.
+MAX_ID = 2**31 - 1
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+PUBLIC_ENDPOINTS = frozenset({"api.openapi"})
+
+# The JSON fields each decision accepts; anything else is refused so a typo is not ignored.
+_DECISION_FIELDS: dict[Action, frozenset[str]] = {
+    Action.WITHDRAW: frozenset({"comment", "expected_version"}),
+    Action.FORWARD: frozenset({"comment", "expected_version"}),
+    Action.RETURN: frozenset({"comment", "expected_version"}),
+    Action.APPROVE: frozenset({"comment", "expected_version", "publishable"}),
+    Action.REVOKE: frozenset({"reason", "comment", "expected_version"}),
+}
+_SUBMIT_FORM_FIELDS = frozenset({"narrative", "links", "expected_version"})
+_SUBMIT_FILE_FIELDS = frozenset({"files"})
+_VERSION_TEXT = re.compile(r"-?[0-9]{1,12}")
+
+
+class ApiError(Exception):
+    """An HTTP answer with the API's error body."""
+
+    def __init__(self, status: int, code: str, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.code = code
+        self.message = message
+
+
+def error_response(status: int, code: str, message: str) -> tuple[Response, int]:
+    return jsonify({"error": code, "message": message}), status
+
+
+@api_bp.errorhandler(ApiError)
+def _api_error(error: ApiError) -> tuple[Response, int]:
+    return error_response(error.status, error.code, error.message)
+
+
+@api_bp.errorhandler(WorkflowFailure)
+def _workflow_failure(error: WorkflowFailure) -> tuple[Response, int]:
+    return error_response(error.status, error.code, error.message)
+
+
+def _invalid(field: str, message: str) -> NoReturn:
+    raise ApiError(422, "invalid_field", f"{field}: {message}")
+
+
+# --- Authentication and CSRF ------------------------------------------------------------------
+
+
+@api_bp.before_request
+def _authenticate() -> None:
+    if request.endpoint in PUBLIC_ENDPOINTS:
+        return
+    token = bearer_token(request)
+    if not current_user.is_authenticated:
+        if token is not None:
+            raise ApiError(
+                401,
+                "invalid_token",
+                "The API token is unknown or revoked, or its account is disabled.",
+            )
+        # Not Flask-Login's unauthorized(): that would also answer 401 JSON here (the API has
+        # no login view), but with Werkzeug's generic text instead of saying what to send.
+        raise ApiError(
+            401, "unauthenticated", "Sign in, or send 'Authorization: Bearer <API token>'."
+        )
+    if request.method in SAFE_METHODS or token is not None:
+        return
+    if not current_app.config.get("WTF_CSRF_ENABLED", True):
+        return
+    headers = current_app.config.get("WTF_CSRF_HEADERS", ["X-CSRFToken", "X-CSRF-Token"])
+    presented = next((request.headers[name] for name in headers if name in request.headers), None)
+    try:
+        validate_csrf(presented)
+    except ValidationError as error:
+        raise ApiError(
+            403,
+            "csrf_failed",
+            f"{error.args[0]} A change made with the session cookie needs the X-CSRFToken "
+            "header; scripts should use an API token instead.",
+        ) from None
+
+
+@api_bp.after_request
+def _api_headers(response: Response) -> Response:
+    # Answers depend on who asks: no shared cache may keep them.
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    if response.status_code == 401:
+        response.headers["WWW-Authenticate"] = 'Bearer realm="api"'
+    return response
+
+
+def _user() -> User:
+    return cast(User, current_user._get_current_object())
+
+
+def _actor() -> Actor:
+    return _user().as_actor()
+
+
+# --- Reading ----------------------------------------------------------------------------------
+
+
+def _unit_paths() -> dict[int, tuple[int, ...]]:
+    """Every unit's id followed by its ancestors' ids, from one query (the tree is small)."""
+    parents: dict[int, int | None] = dict(db.session.execute(select(Unit.id, Unit.parent_id)).all())
+    paths: dict[int, tuple[int, ...]] = {}
+    for unit_id in parents:
+        path: list[int] = []
+        current: int | None = unit_id
+        while current is not None and current not in path:
+            path.append(current)
+            current = parents.get(current)
+        paths[unit_id] = tuple(path)
+    return paths
+
+
+def _load_activity(activity_id: int) -> Activity:
+    activity = db.session.scalar(
+        select(Activity)
+        .where(Activity.id == activity_id)
+        .options(selectinload(Activity.levels), selectinload(Activity.unit))
+    )
+    if activity is None:
+        raise ApiError(404, "not_found", "activity not found")
+    return activity
+
+
+def _ensure_may_view(activity: Activity) -> None:
+    if not may_view_activity(_actor(), activity.unit.path_ids()):
+        raise ApiError(403, "forbidden", "You may not view this activity.")
+
+
+def _file_url(item_id: int) -> str:
+    return url_for("api.download_evidence", item_id=item_id)
+
+
+@api_bp.get("/plans")
+def list_plans() -> Response:
+    """Plans in which the caller may view at least one activity, with that count."""
+    actor = _actor()
+    paths = _unit_paths()
+    visible: Counter[int] = Counter()
+    rows = db.session.execute(
+        select(Activity.plan_id, Activity.unit_id, func.count(Activity.id)).group_by(
+            Activity.plan_id, Activity.unit_id
+        )
+    ).all()
+    for plan_id, unit_id, count in rows:
+        if may_view_activity(actor, paths.get(unit_id, (unit_id,))):
+            visible[plan_id] += count
+    plans = db.session.scalars(
+        select(Plan).where(Plan.id.in_(list(visible))).order_by(Plan.fiscal_year.desc(), Plan.id)
+    ).all()
+    return jsonify(
+        {
+            "plans": [
+                {
+                    "id": plan.id,
+                    "title": plan.title,
+                    "agency": plan.agency,
+                    "ministry": plan.ministry,
+                    "fiscal_year": plan.fiscal_year,
+                    "activity_count": visible[plan.id],
+                }
+                for plan in plans
+            ]
+        }
+    )
+
+
+@api_bp.get(f"/plans/<int(max={MAX_ID}):plan_id>")
+def get_plan(plan_id: int) -> Response:
+    """The `plan show --json` shape with states, limited to the activities the caller may view;
+    a plan of which the caller may view nothing is 404, as if it did not exist."""
+    plan = load_plan_tree(db.session, plan_id)
+    if plan is None:
+        raise ApiError(404, "not_found", "plan not found")
+    actor = _actor()
+    paths = _unit_paths()
+    visible = {
+        activity.id
+        for strategy in plan.strategies
+        for tactic in strategy.tactics
+        for activity in tactic.activities
+        if may_view_activity(actor, paths.get(activity.unit_id, (activity.unit_id,)))
+    }
+    if not visible:
+        raise ApiError(404, "not_found", "plan not found")
+    data = plan_dict(plan, with_state=True)
+    for strategy in data["strategies"]:
+        for tactic in strategy["tactics"]:
+            tactic["activities"] = [a for a in tactic["activities"] if a["id"] in visible]
+    return jsonify(data)
+
+
+def _certifications(activity: Activity) -> dict[int, WorkflowDecision]:
+    """The approval standing behind each currently certified level (revoked ones are not)."""
+    decisions = db.session.scalars(
+        select(WorkflowDecision)
+        .join(Submission, WorkflowDecision.submission_id == Submission.id)
+        .where(
+            WorkflowDecision.activity_id == activity.id,
+            WorkflowDecision.action == Action.APPROVE.value,
+            Submission.status == "approved",
+        )
+        .order_by(WorkflowDecision.id)
+        .options(selectinload(WorkflowDecision.actor))
+    ).all()
+    return {d.level: d for d in decisions if d.level <= activity.certified_level}
+
+
+def _open_submission_dict(submission: Submission | None) -> dict[str, Any] | None:
+    if submission is None:
+        return None
+    data: dict[str, Any] = {
+        "id": submission.id,
+        "level": submission.level,
+        "status": submission.status,
+        "narrative": submission.narrative,
+        "submitted_by": person(submission.submitted_by),
+        "submitted_at": iso(submission.submitted_at),
+        "forwarded_by": person(submission.forwarded_by),
+        "evidence": [evidence_dict(item, _file_url) for item in submission.evidence],
+        "return_comment": None,
+        "returned_by": None,
+        "returned_at": None,
+    }
+    if submission.status == "returned":
+        returned = db.session.scalar(
+            select(WorkflowDecision)
+            .where(
+                WorkflowDecision.submission_id == submission.id,
+                WorkflowDecision.action == Action.RETURN.value,
+            )
+            .order_by(WorkflowDecision.id.desc())
+            .limit(1)
+        )
+        if returned is not None:
+            data["return_comment"] = returned.comment
+            data["returned_by"] = person(returned.actor)
+            data["returned_at"] = iso(returned.created_at)
+    return data
+
+
+@api_bp.get(f"/activities/<int(max={MAX_ID}):activity_id>")
+def get_activity(activity_id: int) -> Response:
+    activity = _load_activity(activity_id)
+    _ensure_may_view(activity)
+    submission = open_submission(db.session, activity)
+    certified = _certifications(activity)
+    data = activity_dict(activity, with_state=True)
+    completed = activity.state == State.COMPLETED.value
+    levels = []
+    for level in data["levels"]:
+        decision = certified.get(level["number"])
+        level["certified"] = level["number"] <= activity.certified_level
+        if level["certified"]:
+            level["certified_by"] = person(decision.actor) if decision else None
+            level["certified_at"] = iso(decision.created_at) if decision else None
+            level["audit_seq"] = decision.audit_seq if decision else None
+        levels.append(level)
+    data.update(
+        {
+            "plan_id": activity.plan_id,
+            "current_level": None if completed else activity.certified_level + 1,
+            "target_met": activity.target_met,
+            "level_count": activity.level_count,
+            "levels": levels,
+            "open_submission": _open_submission_dict(submission),
+            "available_actions": [
+                {
+                    "action": decision.action.value,
+                    "allowed": decision.allowed,
+                    "reason": decision.reason,
+                    "code": decision.refusal.value if decision.refusal else None,
+                }
+                for decision in available_actions(_actor(), snapshot_of(activity, submission))
+            ],
+        }
+    )
+    return jsonify(data)
+
+
+@api_bp.get(f"/activities/<int(max={MAX_ID}):activity_id>/trail")
+def get_trail(activity_id: int) -> Response:
+    activity = _load_activity(activity_id)
+    _ensure_may_view(activity)
+    return jsonify(
+        {
+            "activity_id": activity.id,
+            "code": activity.code,
+            "state": activity.state,
+            "certified_level": activity.certified_level,
+            "level_count": activity.level_count,
+            "version": activity.version,
+            "levels": build_trail(db.session, activity, file_url=_file_url),
+        }
+    )
+
+
+def _content_disposition(filename: str | None, item_id: int) -> str:
+    """`attachment` with an ASCII fallback and the exact name in RFC 5987 `filename*`."""
+    name = filename or f"evidence-{item_id}"
+    stem, extension = os.path.splitext(name)
+    if not (extension[1:].isascii() and extension[1:].isalnum()):
+        stem, extension = name, ""
+    # Accents may go ("café" → "cafe"); a name in another script would lose its words and keep
+    # only stray digits or nothing, so it gets a neutral name instead.
+    bare = "".join(c for c in unicodedata.normalize("NFKD", stem) if not unicodedata.combining(c))
+    ascii_stem = re.sub(r"[^A-Za-z0-9 ._()-]+", "_", bare).strip(" ._") if bare.isascii() else ""
+    if not any(char.isalnum() for char in ascii_stem):
+        ascii_stem = f"evidence-{item_id}"
+    quoted = quote(name, safe="!#$&+-.^_`|~")
+    return f"attachment; filename=\"{ascii_stem}{extension}\"; filename*=UTF-8''{quoted}"
+
+
+@api_bp.get(f"/evidence/<int(max={MAX_ID}):item_id>")
+def download_evidence(item_id: int) -> Response:
+    item = db.session.scalar(
+        select(EvidenceItem)
+        .where(EvidenceItem.id == item_id)
+        .options(selectinload(EvidenceItem.submission).selectinload(Submission.activity))
+    )
+    if item is None:
+        raise ApiError(404, "not_found", "evidence not found")
+    _ensure_may_view(item.submission.activity)
+    if item.kind != "file" or item.sha256 is None:
+        raise ApiError(404, "not_a_file", "This evidence is a link; there is no file to download.")
+    try:
+        handle = evidence_store().open(item.sha256)
+    except FileNotFoundError:
+        current_app.logger.error("evidence file %s (item %s) is missing", item.sha256, item.id)
+        raise ApiError(404, "file_missing", "The stored file is missing.") from None
+    # Streamed in blocks (wsgi.file_wrapper when the server has one); the length comes from the
+    # stored file itself so clients see progress. No ranges: evidence files are small.
+    response = Response(
+        wrap_file(request.environ, handle),
+        mimetype=item.media_type or "application/octet-stream",
+        direct_passthrough=True,
+    )
+    response.content_length = os.fstat(handle.fileno()).st_size
+    response.set_etag(item.sha256)
+    response.headers["Content-Disposition"] = _content_disposition(item.filename, item.id)
+    # Evidence is uploaded content: never let a browser run it in this origin.
+    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response
+
+
+@api_bp.get("/openapi.json")
+def openapi() -> Response:
+    return jsonify(openapi_document())
+
+
+# --- Actions ----------------------------------------------------------------------------------
+
+
+def _check_text(field: str, value: object) -> str | None:
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        _invalid(field, "must be a string")
+    # Both would fail in the database (PostgreSQL refuses NUL, UTF-8 refuses lone surrogates).
+    if "\x00" in value:
+        _invalid(field, "must not contain NUL characters")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        _invalid(field, "is not valid Unicode text")
+    return value
+
+
+def _check_version(value: object) -> int | None:
+    if value is None:
+        return None
+    # bool is an int subclass in Python; `true` is not a version.
+    if isinstance(value, bool) or not isinstance(value, int):
+        _invalid("expected_version", "must be an integer")
+    return value
+
+
+def _json_body() -> dict[str, Any]:
+    raw = request.get_data(cache=True)
+    if not raw.strip():
+        return {}
+    try:
+        body = json.loads(raw)
+    except (UnicodeDecodeError, ValueError):
+        raise ApiError(400, "bad_json", "The request body is not valid JSON.") from None
+    if not isinstance(body, dict):
+        raise ApiError(422, "invalid_body", "body: must be a JSON object")
+    return body
+
+
+def _decision_request(action: Action) -> ActionRequest:
+    body = _json_body()
+    unknown = sorted(set(body) - _DECISION_FIELDS[action])
+    if unknown:
+        _invalid(unknown[0], f"is not accepted by '{action.value}'")
+    comment = _check_text("comment", body.get("comment"))
+    if action is Action.REVOKE:
+        reason = _check_text("reason", body.get("reason"))
+        if reason is not None and comment is not None and reason != comment:
+            _invalid("reason", "give the reason once, as 'reason' or as 'comment'")
+        comment = reason if reason is not None else comment
+    if action in (Action.RETURN, Action.REVOKE) and comment is None:
+        # Absent is blank: the workflow then refuses with its own "required" reason.
+        comment = ""
+    publishable = body.get("publishable", False)
+    if publishable is None:
+        publishable = False
+    if not isinstance(publishable, bool):
+        _invalid("publishable", "must be true or false")
+    return ActionRequest(
+        action=action,
+        expected_version=_check_version(body.get("expected_version")),
+        comment=comment,
+        publishable=publishable,
+    )
+
+
+def _single(field: str) -> str | None:
+    values = request.form.getlist(field)
+    if len(values) > 1:
+        _invalid(field, "give it once")
+    return _check_text(field, values[0]) if values else None
+
+
+def _submit_request() -> ActionRequest:
+    if request.mimetype not in ("multipart/form-data", "application/x-www-form-urlencoded"):
+        raise ApiError(
+            422, "multipart_required", "body: submit takes multipart/form-data (files, links)"
+        )
+    unknown = sorted(
+        (set(request.form) - _SUBMIT_FORM_FIELDS) | (set(request.files) - _SUBMIT_FILE_FIELDS)
+    )
+    if unknown:
+        _invalid(unknown[0], "is not accepted by 'submit' (use narrative, files, links)")
+    version_text = _single("expected_version")
+    expected_version = None
+    if version_text is not None:
+        if not _VERSION_TEXT.fullmatch(version_text.strip()):
+            _invalid("expected_version", "must be an integer")
+        expected_version = int(version_text)
+    links = [_check_text("links", link) or "" for link in request.form.getlist("links")]
+    files: list[FileStorage] = [
+        storage for storage in request.files.getlist("files") if storage.filename
+    ]
+    return ActionRequest(
+        action=Action.SUBMIT,
+        expected_version=expected_version,
+        narrative=_single("narrative"),
+        files=[FileUpload(storage.stream, storage.filename or "") for storage in files],
+        links=links,
+    )
+
+
+def _outcome_dict(outcome: ActionOutcome) -> dict[str, Any]:
+    return {
+        "activity_id": outcome.activity_id,
+        "action": outcome.action.value,
+        "from_state": outcome.from_state,
+        "state": outcome.to_state,
+        "version": outcome.version,
+        "certified_level": outcome.certified_level,
+        "submission_id": outcome.submission_id,
+        "audit_seq": outcome.audit_seq,
+    }
+
+
+@api_bp.post(f"/activities/<int(max={MAX_ID}):activity_id>/actions/<action>")
+def take_action(activity_id: int, action: str) -> tuple[Response, int]:
+    try:
+        chosen = Action(action)
+    except ValueError:
+        raise ApiError(404, "unknown_action", f"There is no action {action[:40]!r}.") from None
+    action_request = _submit_request() if chosen is Action.SUBMIT else _decision_request(chosen)
+    outcome = perform_action(
+        db.session,
+        user=_user(),
+        activity_id=activity_id,
+        request=action_request,
+        store=evidence_store(),
+    )
+    return jsonify(_outcome_dict(outcome)), 201 if chosen is Action.SUBMIT else 200
