@@ -24,6 +24,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from workflow_app.db import engine_options
 
     app.config.update(load_config(Path(app.instance_path), config))
+    app.json.ensure_ascii = False  # type: ignore[attr-defined]  # Thai stays readable in JSON
     app.config.setdefault(
         "SQLALCHEMY_ENGINE_OPTIONS", engine_options(app.config["SQLALCHEMY_DATABASE_URI"])
     )

@@ -219,3 +219,10 @@ def test_return_and_revoke_without_any_comment_are_refused(app_ctx: Flask, peopl
     with pytest.raises(WorkflowFailure) as no_reason:
         act(people, "head", "1.1.1", "revoke", comment=None)
     assert (no_reason.value.status, no_reason.value.code) == (422, "reason_required")
+
+
+def test_nul_characters_are_refused_on_both_databases(app_ctx: Flask, people: People) -> None:
+    with pytest.raises(WorkflowFailure) as refused:
+        act(people, "officer", "1.1.1", "submit", narrative="ผลการดำเนินงาน\x00")
+    assert (refused.value.status, refused.value.code) == (422, "invalid")
+    assert activity(people, "1.1.1").state == "open"

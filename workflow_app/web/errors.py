@@ -49,13 +49,16 @@ def register(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):  # type: ignore[no-untyped-def]
         code = error.code or 500
+        # Keep the error's own headers (Allow on 405, Retry-After on 429).
+        headers = [(k, v) for k, v in error.get_headers() if k.lower() != "content-type"]
         if _wants_json():
             body = {"error": ERROR_CODES.get(code, "error"), "message": error.description}
-            return jsonify(body), code
+            return jsonify(body), code, headers
         title, message = (
             CSRF_TEXT if isinstance(error, CSRFError) else PAGE_TEXT.get(code, PAGE_TEXT[400])
         )
-        return render_template("errors/error.html", code=code, title=title, message=message), code
+        page = render_template("errors/error.html", code=code, title=title, message=message)
+        return page, code, headers
 
     @app.errorhandler(Exception)
     def unexpected_error(error: Exception):  # type: ignore[no-untyped-def]

@@ -162,6 +162,10 @@ def _perform(
 
 
 def _normalise(request: ActionRequest) -> _Inputs:
+    for text in (request.comment, request.narrative, *request.links):
+        # NUL cannot be stored in PostgreSQL text and has no place in a narrative or comment.
+        if text is not None and "\x00" in text:
+            raise WorkflowFailure.invalid("Text may not contain NUL characters.")
     comment = request.comment.strip() if request.comment is not None else None
     narrative = request.narrative.strip() if request.narrative is not None else None
     if comment is not None and len(comment) > MAX_COMMENT_CHARS:
