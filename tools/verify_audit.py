@@ -673,8 +673,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--public-key",
         type=Path,
+        action="append",
         metavar="KEY.pub",
-        help="PEM public key to trust; without it the keys listed in the export are used",
+        help="PEM public key to trust (repeat for keys used before a rotation); without it the "
+        "keys listed in the export are used",
     )
     parser.add_argument("--json", action="store_true", help="print the report as JSON")
     try:
@@ -683,11 +685,11 @@ def main(argv: list[str] | None = None) -> int:
         return exc.code if isinstance(exc.code, int) else 2
 
     try:
-        pinned = load_public_key(args.public_key) if args.public_key else None
+        pinned = [load_public_key(path) for path in args.public_key or []]
         header, entries, checkpoints = read_export(args.export)
-        # A pinned key replaces the export's own list: whoever rewrote the log could have
+        # Pinned keys replace the export's own list: whoever rewrote the log could have
         # replaced the listed key and re-signed the checkpoints too.
-        keys = {key_id(pinned): pinned} if pinned else header.public_keys
+        keys = {key_id(key): key for key in pinned} if pinned else header.public_keys
         report = verify_entries(entries, checkpoints, keys)
     except (OSError, ValueError, ExportFormatError) as exc:
         print(f"error: {exc}", file=sys.stderr)
@@ -703,7 +705,7 @@ def main(argv: list[str] | None = None) -> int:
     else:
         problem = report.problem
         print(f"FAILED at seq {problem.seq}: {problem.kind}: {problem.detail}")
-    if pinned is None and checkpoints:
+    if not pinned and checkpoints:
         print(
             "note: checkpoints were checked against the keys listed in the export itself; "
             "pass --public-key to trust only the department's published key",

@@ -212,12 +212,6 @@ def test_an_upsert_that_would_overwrite_an_entry_is_refused(
 
 
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG (migration 0003): SQLite runs no DELETE trigger for rows that INSERT OR REPLACE "
-    "removes (unless PRAGMA recursive_triggers is on), so REPLACE overwrites a stored audit "
-    "entry. The hash chain still reports it (altered), but the trigger defence is bypassed.",
-)
 def test_sqlite_insert_or_replace_cannot_overwrite_an_entry(
     audit_rows: Flask, plain_engine: Engine
 ) -> None:

@@ -14,7 +14,7 @@ from flask.cli import AppGroup
 from tools.verify_audit import Checkpoint, ExportFormatError, key_id, load_public_key
 from workflow_app.audit.checkpoints import take_checkpoint
 from workflow_app.audit.signing import generate_keypair, load_private_key, public_key_path
-from workflow_app.audit.verification import export_log, verify_log
+from workflow_app.audit.verification import export_log, stored_public_keys, verify_log
 from workflow_app.extensions import db
 
 audit_cli = AppGroup("audit", help="The tamper-evident audit log.")
@@ -104,28 +104,36 @@ def _read_checkpoint_file(path: Path) -> tuple[Checkpoint, object]:
 )
 @click.option(
     "--public-key",
-    "public_key_file",
+    "public_key_files",
+    multiple=True,
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    help="Trust only this public key (PEM) for checkpoint signatures.",
+    help="Trust only these public keys (PEM; repeat for keys used before a rotation).",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 def verify_command(
-    checkpoint_files: tuple[Path, ...], public_key_file: Path | None, as_json: bool
+    checkpoint_files: tuple[Path, ...], public_key_files: tuple[Path, ...], as_json: bool
 ) -> None:
-    """Re-read the whole log, recompute every hash, check seq continuity and all checkpoints."""
+    """Re-read the whole log, recompute every hash, check seq continuity and all checkpoints.
+
+    Keys: with --public-key, only those; otherwise the keys stored with the log plus those of the
+    checkpoint files given."""
     extra = []
-    trusted = None
+    file_keys = {}
     for path in checkpoint_files:
         checkpoint, public_key = _read_checkpoint_file(path)
         extra.append(checkpoint)
-        trusted = trusted or {}
-        trusted[key_id(public_key)] = public_key  # type: ignore[arg-type]
-    if public_key_file is not None:
-        try:
-            pinned = load_public_key(public_key_file)
-        except (ValueError, ExportFormatError) as error:
-            raise click.ClickException(f"{public_key_file}: {error}") from None
-        trusted = {key_id(pinned): pinned}
+        file_keys[key_id(public_key)] = public_key  # type: ignore[arg-type]
+    trusted = None
+    if public_key_files:
+        trusted = {}
+        for key_file in public_key_files:
+            try:
+                pinned = load_public_key(key_file)
+            except (ValueError, ExportFormatError) as error:
+                raise click.ClickException(f"{key_file}: {error}") from None
+            trusted[key_id(pinned)] = pinned
+    elif file_keys:
+        trusted = {**stored_public_keys(db.session), **file_keys}
     report = verify_log(db.session, extra_checkpoints=extra, trusted_keys=trusted)
     if as_json:
         click.echo(json.dumps(report.as_dict(), indent=2))
