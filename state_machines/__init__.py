@@ -3,8 +3,10 @@
 from state_machines.access import (
     may_administer,
     may_read_audit_log,
+    may_report_on,
     may_verify_audit_log,
     may_view_activity,
+    sees_whole_plan_in_reports,
 )
 from state_machines.diagram import mermaid
 from state_machines.level_workflow import (
@@ -59,10 +61,12 @@ __all__ = [
     "has_certified_level",
     "may_administer",
     "may_read_audit_log",
+    "may_report_on",
     "may_verify_audit_log",
     "may_view_activity",
     "mermaid",
     "required_roles",
+    "sees_whole_plan_in_reports",
     "sources",
     "state_blocker",
     "target_reached",

@@ -35,3 +35,17 @@ def may_verify_audit_log(actor: Actor) -> bool:
 def may_administer(actor: Actor) -> bool:
     """Users, roles, units and plan imports."""
     return actor.active and actor.has_role(Role.ADMIN)
+
+
+def sees_whole_plan_in_reports(actor: Actor) -> bool:
+    """Progress reports on every activity: auditors and administrators."""
+    return may_read_audit_log(actor)
+
+
+def may_report_on(actor: Actor, unit_path: Collection[int]) -> bool:
+    """Whether an activity of this unit belongs in the actor's progress report: a report
+    certifies results upwards, which is a division head's act (for the units their grant covers)
+    or an auditor's; officers and reviewers see the same facts on the activity pages."""
+    if sees_whole_plan_in_reports(actor):
+        return True
+    return actor.covers(Role.DIVISION_HEAD, unit_path) and may_view_activity(actor, unit_path)

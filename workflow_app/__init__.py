@@ -98,9 +98,19 @@ def _register_blueprints(app: Flask) -> None:
     from workflow_app.dashboard.views import dashboard_bp
     from workflow_app.ops.health import health_bp
     from workflow_app.plans.views import plans_bp
+    from workflow_app.reports.views import reports_bp
     from workflow_app.workflow.views import workflow_bp
 
-    blueprints = (account_bp, plans_bp, dashboard_bp, workflow_bp, audit_bp, admin_bp, health_bp)
+    blueprints = (
+        account_bp,
+        plans_bp,
+        dashboard_bp,
+        workflow_bp,
+        audit_bp,
+        admin_bp,
+        health_bp,
+        reports_bp,
+    )
     for blueprint in blueprints:
         app.register_blueprint(blueprint)
 
@@ -118,6 +128,7 @@ def _register_cli(app: Flask) -> None:
     from workflow_app.bench_data import bench_data_command
     from workflow_app.demo import demo_command
     from workflow_app.plans.cli import plan_cli
+    from workflow_app.reports.cli import report_command
     from workflow_app.workflow.cli import workflow_cli
 
     app.cli.add_command(plan_cli)
@@ -127,3 +138,4 @@ def _register_cli(app: Flask) -> None:
     app.cli.add_command(workflow_cli)
     app.cli.add_command(audit_cli)
     app.cli.add_command(bench_data_command)
+    app.cli.add_command(report_command)
