@@ -1,7 +1,155 @@
-"""Dashboard pages."""
+"""The dashboard page: one plan's progress, due and overdue work, and budget, for what the
+user may view (`/dashboard?plan=ID`, default the latest plan they can see)."""
 
 from __future__ import annotations
 
-from flask import Blueprint
+from datetime import date, datetime
+from itertools import groupby
+
+from flask import Blueprint, abort, current_app, render_template, request, session
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_required
+from markupsafe import Markup
+
+from workflow_app.dashboard import charts
+from workflow_app.dashboard.queries import (
+    Dashboard,
+    PlanChoice,
+    load_dashboard,
+    scope_for,
+    visible_plans,
+)
+from workflow_app.extensions import db
+from workflow_app.formatting import BANGKOK, format_code
+from workflow_app.plans.models import Plan
+from workflow_app.thai_text import to_thai_digits
+from workflow_app.web.context import state_label
 
 dashboard_bp = Blueprint("dashboard", __name__)
+
+DEADLINE_LABELS = {
+    "overdue": _l("Overdue"),
+    "due_soon": _l("Due soon"),
+    "on_track": _l("On track"),
+    "not_started": _l("Not started yet"),
+    "met": _l("Target met"),
+}
+DEADLINE_BADGES = {
+    "overdue": "text-bg-danger",
+    "due_soon": "text-bg-warning",
+    "on_track": "bg-primary-subtle text-primary-emphasis",
+    "not_started": "bg-secondary-subtle text-secondary-emphasis",
+    "met": "text-bg-success",
+}
+# Bar colours close to the state badges of app.css, dark enough to read as bars.
+STATE_FILLS = {
+    "open": "#5b7a99",
+    "submitted": "#d4a017",
+    "forwarded": "#b07d00",
+    "returned": "#c0392b",
+    "completed": "#1e7b45",
+}
+
+
+def today() -> date:
+    """Today in Bangkok; tests pin it with WORKFLOW_TODAY (an ISO date)."""
+    configured = current_app.config.get("WORKFLOW_TODAY")
+    if configured:
+        return configured if isinstance(configured, date) else date.fromisoformat(configured)
+    return datetime.now(BANGKOK).date()
+
+
+def _digits(value: object) -> str:
+    text = str(value)
+    return to_thai_digits(text) if session.get("thai_digits", False) else text
+
+
+def _requested_plan_id() -> int | None:
+    raw = request.args.get("plan", "").strip()
+    if not raw:
+        return None
+    if not raw.isascii() or not raw.isdigit():
+        abort(404)
+    return int(raw)
+
+
+def _plan_groups(choices: list[PlanChoice]) -> list[tuple[int, list[PlanChoice]]]:
+    """Choices grouped by fiscal year for the switcher's <optgroup>s, latest year first."""
+    ordered = sorted(choices, key=lambda c: (-c.fiscal_year, -c.id))
+    return [(year, list(group)) for year, group in groupby(ordered, key=lambda c: c.fiscal_year)]
+
+
+def _charts(dashboard: Dashboard) -> dict[str, Markup]:
+    thai = bool(session.get("thai_digits", False))
+    progress_rows = [
+        charts.ProgressRow(
+            label=f"{format_code(row.activity.code, thai_digits=thai)} {row.activity.title}",
+            certified=row.activity.certified_level,
+            target=row.activity.target_level,
+            levels=row.activity.level_count,
+            value_text=_digits(f"{row.activity.certified_level} / {row.activity.target_level}"),
+        )
+        for row in dashboard.rows
+    ]
+    states = dashboard.states
+    state_rows = [
+        charts.BarRow(
+            label=state_label(state),
+            value=count,
+            value_text=_digits(count),
+            fill=STATE_FILLS.get(state, charts.PROGRESS_FILL),
+        )
+        for state, count in states.counts.items()
+    ]
+    return {
+        "progress": charts.progress_chart(
+            progress_rows,
+            chart_id="chart-progress",
+            title=_("Certified level against target, by activity"),
+            description=_(
+                "%(met)s of %(total)s activities have met their target.",
+                met=_digits(states.met),
+                total=_digits(states.total),
+            ),
+            certified_label=_("Certified levels"),
+            target_label=_("Target level"),
+            number=_digits,
+        ),
+        "states": charts.bar_chart(
+            state_rows,
+            chart_id="chart-states",
+            title=_("Activities by workflow state"),
+            description=", ".join(f"{row.label}: {row.value_text}" for row in state_rows),
+        ),
+    }
+
+
+@dashboard_bp.route("/dashboard")
+@login_required
+def index() -> str:
+    scope = scope_for(db.session, current_user.as_actor())
+    choices = visible_plans(db.session, scope)
+    plan_id = _requested_plan_id()
+    if plan_id is None:
+        plan_id = choices[0].id if choices else None
+    plan = None if plan_id is None else db.session.get(Plan, plan_id)
+    if plan is None:
+        if plan_id is not None:
+            abort(404)
+        # Nothing to show: no plan holds an activity this user may view.
+        return render_template("dashboard/index.html", plan=None, plan_groups=[], today=today())
+    if all(choice.id != plan.id for choice in choices):
+        # A plan asked for by id in which the user sees nothing: keep the switcher truthful.
+        choices.append(PlanChoice(plan.id, plan.fiscal_year, plan.title, plan.agency))
+    dashboard = load_dashboard(db.session, plan, scope, today())
+    return render_template(
+        "dashboard/index.html",
+        plan=plan,
+        plan_groups=_plan_groups(choices),
+        today=dashboard.today,
+        dashboard=dashboard,
+        charts=_charts(dashboard) if dashboard.rows else {},
+        deadline_labels=DEADLINE_LABELS,
+        deadline_badges=DEADLINE_BADGES,
+    )
