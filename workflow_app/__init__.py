@@ -94,6 +94,7 @@ def _init_audit(app: Flask) -> None:
 def _register_blueprints(app: Flask) -> None:
     from workflow_app.accounts.views import account_bp
     from workflow_app.admin.views import admin_bp
+    from workflow_app.audit.api import audit_api_bp
     from workflow_app.audit.views import audit_bp
     from workflow_app.dashboard.views import dashboard_bp
     from workflow_app.ops.health import health_bp
@@ -110,6 +111,7 @@ def _register_blueprints(app: Flask) -> None:
         admin_bp,
         health_bp,
         reports_bp,
+        audit_api_bp,
     )
     for blueprint in blueprints:
         app.register_blueprint(blueprint)

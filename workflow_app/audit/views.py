@@ -1,7 +1,329 @@
-"""Auditor pages."""
+"""Internal auditors' pages: the log explorer, an activity's certification trail, the chain's
+status with on-demand verification, and the export for offline verification.
+
+Every page is for signed-in users whom `state_machines.may_read_audit_log` lets read the log
+(auditors and administrators); anyone else gets 403. Nothing here writes to the database.
+"""
 
 from __future__ import annotations
 
-from flask import Blueprint
+import io
+from collections.abc import Callable, Iterable, Iterator
+from datetime import datetime
+from functools import wraps
+from itertools import islice
+from typing import Any, TypeVar, cast
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    redirect,
+    render_template,
+    request,
+    session,
+    stream_with_context,
+    url_for,
+)
+from flask_login import current_user, login_required
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from state_machines import may_read_audit_log, may_verify_audit_log
+from tools.verify_audit import Checkpoint, EntryRecord, write_export
+from workflow_app.accounts.models import User
+from workflow_app.audit.canonical import format_time
+from workflow_app.audit.checkpoints import stored_checkpoints
+from workflow_app.audit.models import AuditEntry, AuditKey
+from workflow_app.audit.queries import (
+    FILTER_PARAMETERS,
+    EntryView,
+    InvalidParameters,
+    action_choices,
+    decode_entry,
+    filter_params,
+    head,
+    page_of_entries,
+    parse_page_request,
+)
+from workflow_app.audit.verification import stored_public_keys, stream_entries, verify_log
+from workflow_app.extensions import db
+from workflow_app.formatting import to_bangkok
+from workflow_app.models_base import utcnow
+from workflow_app.plans.models import Activity, Plan
+from workflow_app.workflow.trail import build_trail
 
 audit_bp = Blueprint("audit", __name__, url_prefix="/audit")
+
+VERIFY_RESULT_KEY = "audit_last_verification"
+# Entries per chunk of the streamed export: small enough to start the download at once, large
+# enough that the per-chunk overhead does not matter.
+EXPORT_BATCH = 2_000
+# The explorer's own parameter: show the page that starts at this seq, with it opened.
+AT_PARAMETER = "at"
+
+View = TypeVar("View", bound=Callable[..., Any])
+
+
+def auditors_only(view: View) -> View:
+    """Signed in (else to the login page) and allowed to read the audit log (else 403)."""
+
+    @wraps(view)
+    @login_required
+    def guarded(*args: Any, **kwargs: Any) -> Any:
+        if not may_read_audit_log(current_user.as_actor()):
+            abort(403)
+        return view(*args, **kwargs)
+
+    return cast(View, guarded)
+
+
+# --- explorer ---------------------------------------------------------------------------------
+
+
+@audit_bp.get("")
+@auditors_only
+def explorer() -> tuple[str, int]:
+    args = {name: request.args.get(name, "") for name in request.args}
+    highlight = _seq_parameter(args.get(AT_PARAMETER, ""))
+    if highlight is not None and not (args.get("after_seq") or args.get("before_seq")):
+        # "At seq N" is the page of older entries that begins with N.
+        args["before_seq"] = str(highlight + 1)
+    errors: dict[str, Any] = {}
+    page = None
+    try:
+        page_request = parse_page_request(db.session, args)
+    except InvalidParameters as invalid:
+        errors = invalid.errors
+    else:
+        page = page_of_entries(
+            db.session,
+            page_request.audit_filter,
+            after_seq=page_request.after_seq,
+            before_seq=page_request.before_seq,
+            limit=page_request.limit,
+            oldest_first=page_request.oldest_first,
+        )
+    kept = filter_params(args, (*FILTER_PARAMETERS, "limit", "order"))
+    newer_url = older_url = None
+    if page is not None and page.has_newer:
+        newer_url = url_for("audit.explorer", **kept, after_seq=page.newer_after_seq)
+    if page is not None and page.has_older:
+        older_url = url_for("audit.explorer", **kept, before_seq=page.older_before_seq)
+    html = render_template(
+        "audit/explorer.html",
+        values=args,
+        errors=errors,
+        page=page,
+        highlight=highlight,
+        newer_url=newer_url,
+        older_url=older_url,
+        newest_url=url_for("audit.explorer", **kept),
+        filter_args=kept,
+        filtered=bool(filter_params(args, FILTER_PARAMETERS)),
+        plans=db.session.execute(
+            select(Plan.id, Plan.fiscal_year, Plan.agency).order_by(
+                Plan.fiscal_year.desc(), Plan.id
+            )
+        ).all(),
+        actions=action_choices(db.session),
+        usernames=db.session.scalars(select(User.username).order_by(User.username)).all(),
+    )
+    return html, 422 if errors else 200
+
+
+def _seq_parameter(value: str) -> int | None:
+    value = value.strip()
+    if value.isascii() and value.isdigit() and 0 < int(value) < 2**63 - 1:
+        return int(value)
+    return None
+
+
+# --- certification trail ----------------------------------------------------------------------
+
+
+@audit_bp.get("/activities/<int(max=2147483647):activity_id>")
+@auditors_only
+def trail(activity_id: int) -> str:
+    activity = db.session.scalar(
+        select(Activity)
+        .where(Activity.id == activity_id)
+        .options(
+            selectinload(Activity.levels),
+            selectinload(Activity.unit),
+            selectinload(Activity.plan),
+        )
+    )
+    if activity is None:
+        abort(404)
+    levels = build_trail(db.session, activity)
+    seqs = [
+        decision["audit_seq"]
+        for level in levels
+        for attempt in level["submissions"]
+        for decision in attempt["decisions"]
+    ] + [decision["audit_seq"] for level in levels for decision in level["other_decisions"]]
+    entries = _entries_by_seq(db.session, seqs)
+    for level in levels:
+        for attempt in level["submissions"]:
+            attempt["submitted_moment"] = _moment(attempt["submitted_at"])
+            for decision in attempt["decisions"]:
+                _annotate(decision, entries, activity, level["level"], attempt)
+        for decision in level["other_decisions"]:
+            _annotate(decision, entries, activity, level["level"], None)
+    return render_template("audit/trail.html", activity=activity, levels=levels)
+
+
+def _entries_by_seq(session: Session, seqs: Iterable[int]) -> dict[int, EntryView]:
+    wanted = sorted(set(seqs))
+    if not wanted:
+        return {}
+    rows = session.scalars(select(AuditEntry).where(AuditEntry.seq.in_(wanted)))
+    return {row.seq: decode_entry(row) for row in rows}
+
+
+def _moment(value: str | None) -> datetime | None:
+    return datetime.fromisoformat(value) if value else None
+
+
+def _annotate(
+    decision: dict[str, Any],
+    entries: dict[int, EntryView],
+    activity: Activity,
+    level: int,
+    attempt: dict[str, Any] | None,
+) -> None:
+    """Attach the audit entry the decision row names, and where the two disagree: the workflow
+    tables can be edited by a database owner without breaking the chain, the entry cannot."""
+    decision["moment"] = _moment(decision["at"])
+    entry = entries.get(decision["audit_seq"])
+    decision["entry"] = entry
+    decision["differences"] = _differences(decision, entry, activity, level, attempt)
+
+
+def _differences(
+    decision: dict[str, Any],
+    entry: EntryView | None,
+    activity: Activity,
+    level: int,
+    attempt: dict[str, Any] | None,
+) -> list[str]:
+    if entry is None:
+        return ["no audit entry with this seq"]
+    if entry.document is None:
+        return ["the audit entry cannot be read"]
+    actor = decision["actor"] or {}
+    action = decision["action"]
+    checks = {
+        "action": (entry.action, f"workflow.{action}"),
+        "actor": (entry.actor_id, actor.get("id")),
+        "activity": (entry.activity_id, activity.id),
+        "level": (entry.level, level),
+        "from_state": (entry.from_state, decision["from_state"]),
+        "to_state": (entry.to_state, decision["to_state"]),
+    }
+    if action == "submit" and attempt is not None:
+        checks["narrative"] = (entry.payload.get("narrative"), attempt["narrative"])
+        checks["evidence"] = (
+            [(ref.kind, ref.sha256, ref.url) for ref in entry.evidence],
+            [(item["kind"], item["sha256"], item["url"]) for item in attempt["evidence"]],
+        )
+    elif action == "revoke":
+        checks["reason"] = (entry.payload.get("reason", ""), decision["comment"])
+    else:
+        checks["comment"] = (entry.payload.get("comment", ""), decision["comment"] or "")
+    if attempt is not None:
+        checks["submission"] = (entry.subject.get("submission_id"), attempt["id"])
+    return [name for name, (logged, stored) in checks.items() if logged != stored]
+
+
+# --- chain status and verification ------------------------------------------------------------
+
+
+@audit_bp.route("/chain", methods=["GET", "POST"])
+@auditors_only
+def status() -> Any:
+    if request.method == "POST":
+        # CSRF is checked by CSRFProtect before we get here.
+        if not may_verify_audit_log(current_user.as_actor()):
+            abort(403)
+        report = verify_log(db.session)
+        # Post/redirect/get: reloading the page must not re-run a verification of the whole log.
+        session[VERIFY_RESULT_KEY] = {**report.as_dict(), "verified_at": format_time(utcnow())}
+        return redirect(url_for("audit.status"))
+    result = session.get(VERIFY_RESULT_KEY)
+    return render_template(
+        "audit/status.html",
+        head=head(db.session),
+        keys=db.session.scalars(select(AuditKey).order_by(AuditKey.first_used_at)).all(),
+        result=result,
+        verified_at=_body_time(result.get("verified_at")) if result else None,
+        may_verify=may_verify_audit_log(current_user.as_actor()),
+    )
+
+
+def _body_time(value: str | None) -> datetime | None:
+    return datetime.fromisoformat(value.replace("Z", "+00:00")) if value else None
+
+
+# --- export -----------------------------------------------------------------------------------
+
+
+@audit_bp.get("/export")
+@auditors_only
+def export() -> str:
+    return render_template(
+        "audit/export.html",
+        head=head(db.session),
+        keys=db.session.scalars(select(AuditKey).order_by(AuditKey.first_used_at)).all(),
+        filename=_export_filename(),
+    )
+
+
+@audit_bp.get("/export/download")
+@auditors_only
+def export_file() -> Response:
+    response = Response(
+        stream_with_context(_export_lines(db.session)),
+        mimetype="application/x-ndjson",
+    )
+    response.headers["Content-Disposition"] = f"attachment; filename={_export_filename()}"
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _export_filename() -> str:
+    # Gregorian ISO date (Bangkok): file names sort by date and tools read them.
+    return f"audit-export-{to_bangkok(utcnow()).date().isoformat()}.jsonl"
+
+
+def _export_lines(session: Session) -> Iterator[str]:
+    """The `flask audit export` file, streamed in constant memory.
+
+    `write_export` writes a whole file in one call; it is called once per batch and every part
+    after the first drops the header line, so the format stays defined in one place
+    (tools/verify_audit.py). Checkpoints and keys are read before the entries: a checkpoint
+    signed while the download runs would otherwise point past the exported entries and make an
+    intact log look truncated.
+    """
+    keys = stored_public_keys(session)
+    checkpoints = stored_checkpoints(session)
+    exported_at = format_time(utcnow())
+
+    def part(entries: Iterable[EntryRecord], signed: Iterable[Checkpoint], *, first: bool) -> str:
+        buffer = io.StringIO()
+        write_export(
+            buffer,
+            entries=entries,
+            checkpoints=signed,
+            public_keys=keys,
+            exported_at=exported_at,
+        )
+        text = buffer.getvalue()
+        return text if first else text.split("\n", 1)[1]
+
+    yield part((), (), first=True)
+    records = stream_entries(session)
+    while batch := list(islice(records, EXPORT_BATCH)):
+        yield part(batch, (), first=False)
+    yield part((), checkpoints, first=False)
