@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app workflow_app
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: install run serve test lint format translations bench system-deps
+.PHONY: install run serve test lint format translations bench system-deps screenshots
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -43,6 +43,10 @@ test: install system-deps
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/pytest
+
+# Regenerates docs/screenshots/ from the browser tests (Thai, SQLite run).
+screenshots: install system-deps
+	WORKFLOW_SCREENSHOTS=1 $(BIN)/pytest -q tests/e2e -k sqlite
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
