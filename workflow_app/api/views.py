@@ -28,8 +28,9 @@ from werkzeug.wsgi import wrap_file
 from wtforms.validators import ValidationError
 
 from state_machines import Action, Actor, State, available_actions, may_view_activity
-from workflow_app.accounts.models import Unit, User
+from workflow_app.accounts.models import User
 from workflow_app.accounts.tokens import bearer_token
+from workflow_app.accounts.unit_tree import unit_paths
 from workflow_app.api.openapi import openapi_document
 from workflow_app.evidence.app_store import evidence_store
 from workflow_app.extensions import db
@@ -154,17 +155,7 @@ def _actor() -> Actor:
 
 
 def _unit_paths() -> dict[int, tuple[int, ...]]:
-    """Every unit's id followed by its ancestors' ids, from one query (the tree is small)."""
-    parents: dict[int, int | None] = dict(db.session.execute(select(Unit.id, Unit.parent_id)).all())
-    paths: dict[int, tuple[int, ...]] = {}
-    for unit_id in parents:
-        path: list[int] = []
-        current: int | None = unit_id
-        while current is not None and current not in path:
-            path.append(current)
-            current = parents.get(current)
-        paths[unit_id] = tuple(path)
-    return paths
+    return unit_paths(db.session)
 
 
 def _load_activity(activity_id: int) -> Activity:

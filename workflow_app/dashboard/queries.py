@@ -16,18 +16,11 @@ from sqlalchemy import ColumnElement, case, func, select
 from sqlalchemy.orm import InstrumentedAttribute, Session, load_only
 
 from state_machines import Actor, State, may_view_activity
-from workflow_app.accounts.models import Unit
+from workflow_app.accounts.unit_tree import UnitInfo, load_units
 from workflow_app.plans import fiscal
 from workflow_app.plans.models import Activity, Plan, Strategy, Tactic
 
 STATE_ORDER: tuple[str, ...] = tuple(state.value for state in State)
-
-
-@dataclass(frozen=True)
-class UnitInfo:
-    name: str
-    path: tuple[int, ...]  # the unit's id, then its ancestors' ids (as `Unit.path_ids`)
-    full_name: str
 
 
 @dataclass(frozen=True)
@@ -40,26 +33,6 @@ class Scope:
     def clause(self, column: InstrumentedAttribute[int]) -> ColumnElement[bool]:
         # Sorted for a stable statement (and cache key); an empty set compiles to "false".
         return column.in_(sorted(self.unit_ids))
-
-
-def load_units(session: Session) -> dict[int, UnitInfo]:
-    """Every unit with its path, from one query (the tree is walked in Python)."""
-    rows = session.execute(select(Unit.id, Unit.parent_id, Unit.name)).all()
-    parents = {row.id: row.parent_id for row in rows}
-    names = {row.id: row.name for row in rows}
-    units: dict[int, UnitInfo] = {}
-    for unit_id in parents:
-        path: list[int] = []
-        current: int | None = unit_id
-        while current is not None and current not in path:  # a cycle cannot loop forever
-            path.append(current)
-            current = parents.get(current)
-        units[unit_id] = UnitInfo(
-            name=names[unit_id],
-            path=tuple(path),
-            full_name=" / ".join(names[i] for i in reversed(path)),
-        )
-    return units
 
 
 def scope_for(session: Session, actor: Actor) -> Scope:
