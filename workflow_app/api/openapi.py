@@ -438,6 +438,56 @@ _PATHS: dict[str, Any] = {
             },
         }
     },
+    "/api/v1/audit": {
+        "get": {
+            "operationId": "listAuditEntries",
+            "summary": "Audit entries, newest first, with filters and keyset pagination.",
+            "description": "Auditors and administrators only. Unknown or repeated parameters: 422.",
+            "parameters": [
+                {
+                    "name": name,
+                    "in": "query",
+                    "required": False,
+                    "schema": {"type": kind},
+                    "description": text,
+                }
+                for name, kind, text in (
+                    ("activity", "integer", "activity id"),
+                    ("plan", "integer", "plan id"),
+                    ("level", "integer", "level number"),
+                    ("actor", "string", "username or user id"),
+                    ("action", "string", "exact action, or a prefix ending in '.' or '*'"),
+                    ("from", "string", "start time (ISO, or day/month/B.E. year; Bangkok)"),
+                    ("to", "string", "end time (inclusive)"),
+                    ("after_seq", "integer", "newer than this seq"),
+                    ("before_seq", "integer", "older than this seq"),
+                    ("limit", "integer", "page size, at most 500"),
+                    ("order", "string", "desc (default) or asc"),
+                )
+            ],
+            "responses": {
+                "200": _json({"type": "object"}, "Entries with decoded bodies and cursors."),
+                **_errors(401, 403, 422),
+            },
+        }
+    },
+    "/api/v1/audit/head": {
+        "get": {
+            "operationId": "getAuditHead",
+            "summary": "The chain head (seq, hash) and the last checkpoint.",
+            "responses": {"200": _json({"type": "object"}, "The head."), **_errors(401, 403)},
+        }
+    },
+    "/api/v1/audit/verify": {
+        "get": {
+            "operationId": "verifyAuditLog",
+            "summary": "Re-hash the whole log and check its checkpoints.",
+            "responses": {
+                "200": _json({"type": "object"}, "The verification report."),
+                **_errors(401, 403),
+            },
+        }
+    },
     "/api/v1/openapi.json": {
         "get": {
             "operationId": "getOpenApi",
