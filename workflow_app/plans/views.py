@@ -42,12 +42,16 @@ def plan_view(plan_id: int) -> str:
     return render_template("plans/plan.html", plan=plan)
 
 
-@plans_bp.route("/activities/<int:activity_id>")
+@plans_bp.route("/activities/<int(max=2147483647):activity_id>")
 @login_required
-def activity_view(activity_id: int) -> str:
+def activity_view(activity_id: int) -> tuple[str, int]:
+    """The activity page; it belongs to the workflow (its permissions, actions and trail), which
+    renders it. The endpoint stays here so that links to `plans.activity_view` keep working."""
+    from workflow_app.workflow.views import activity_page
+
     activity = db.session.scalar(
         select(Activity)
         .where(Activity.id == activity_id)
         .options(selectinload(Activity.levels), selectinload(Activity.unit))
     ) or abort(404)
-    return render_template("plans/activity.html", activity=activity, plan=activity.plan)
+    return activity_page(activity)
