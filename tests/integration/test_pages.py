@@ -57,7 +57,7 @@ def test_pages_require_sign_in(seeded: Flask, client: FlaskClient) -> None:
 def test_plan_page_lists_the_document_in_order(seeded: Flask, client: FlaskClient) -> None:
     login(client, "officer1", PASSWORD)
     home = client.get("/")
-    assert home.status_code == 302 and home.headers["Location"].endswith("/plans/1")
+    assert home.status_code == 302 and home.headers["Location"].endswith("/dashboard")
     page = client.get("/plans/1").text
     codes = re.findall(r"<strong class=\"code\">(\d\.\d\.\d)</strong>", page)
     assert codes == ["1.1.1", "1.1.2", "2.1.1", "2.2.1", "3.1.2", "4.1.1", "4.1.2", "4.2.1"]
@@ -138,3 +138,15 @@ def test_interface_is_thai_first(seeded: Flask, client: FlaskClient) -> None:
     login(client, "officer1", PASSWORD)
     plan = client.get("/plans/1").text
     assert "ยุทธศาสตร์ที่" in plan and "งบประมาณ (บาท)" in plan
+
+
+def test_plan_page_lists_only_activities_in_the_users_units(
+    app: Flask, client: FlaskClient
+) -> None:
+    from tests.integration.conftest import seed_people
+
+    seed_people(app)
+    login(client, "outsider", "a long test password")
+    page = client.get("/plans/1").text
+    assert re.findall(r"<strong class=\"code\">(\d\.\d\.\d)</strong>", page) == []
+    assert client.get("/plans/99999999999999999999").status_code == 404
