@@ -47,6 +47,8 @@ def _app_config(database_url: str, instance: Path) -> dict[str, object]:
         "SECRET_KEY": "test-only-secret",
         "TESTING": True,
         "FAST_PASSWORD_HASHING_FOR_TESTS": True,
+        # Assertions read English messages; the Thai interface is tested explicitly.
+        "WORKFLOW_DEFAULT_LOCALE": "en",
         "WORKFLOW_UPLOAD_DIR": str(instance / "evidence"),
     }
 

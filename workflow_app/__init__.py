@@ -99,6 +99,7 @@ def _register_blueprints(app: Flask) -> None:
     from workflow_app.dashboard.views import dashboard_bp
     from workflow_app.ops.health import health_bp
     from workflow_app.plans.views import plans_bp
+    from workflow_app.publication.views import publication_bp
     from workflow_app.reports.views import reports_bp
     from workflow_app.workflow.views import workflow_bp
 
@@ -112,6 +113,7 @@ def _register_blueprints(app: Flask) -> None:
         health_bp,
         reports_bp,
         audit_api_bp,
+        publication_bp,
     )
     for blueprint in blueprints:
         app.register_blueprint(blueprint)
@@ -129,6 +131,7 @@ def _register_cli(app: Flask) -> None:
     from workflow_app.audit.cli import audit_cli
     from workflow_app.bench_data import bench_data_command
     from workflow_app.demo import demo_command
+    from workflow_app.notifications.cli import notify_cli
     from workflow_app.plans.cli import plan_cli
     from workflow_app.reports.cli import report_command
     from workflow_app.workflow.cli import workflow_cli
@@ -141,3 +144,4 @@ def _register_cli(app: Flask) -> None:
     app.cli.add_command(audit_cli)
     app.cli.add_command(bench_data_command)
     app.cli.add_command(report_command)
+    app.cli.add_command(notify_cli)

@@ -60,12 +60,20 @@ def load_config(instance_path: Path, overrides: dict[str, Any] | None = None) ->
         "WORKFLOW_CHECKPOINT_EVERY_MINUTES": int(env.get("WORKFLOW_CHECKPOINT_EVERY_MINUTES", 60)),
         "RATELIMIT_STORAGE_URI": env.get("RATELIMIT_STORAGE_URI", "memory://"),
         "BABEL_DEFAULT_LOCALE": "th",
+        "WORKFLOW_DEFAULT_LOCALE": env.get("WORKFLOW_DEFAULT_LOCALE", "th"),
         "BABEL_DEFAULT_TIMEZONE": "Asia/Bangkok",
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": env.get("SESSION_COOKIE_SECURE", "0") == "1",
         "REMEMBER_COOKIE_HTTPONLY": True,
         "WTF_CSRF_TIME_LIMIT": None,
+        # Outgoing e-mail; no MAIL_SERVER means notifications are off.
+        "MAIL_SERVER": env.get("MAIL_SERVER") or None,
+        "MAIL_PORT": int(env.get("MAIL_PORT") or 25),
+        "MAIL_FROM": env.get("MAIL_FROM", "no-reply@localhost"),
+        "MAIL_USE_TLS": env.get("MAIL_USE_TLS", "0") == "1",
+        "MAIL_USERNAME": env.get("MAIL_USERNAME") or None,
+        "MAIL_PASSWORD": env.get("MAIL_PASSWORD") or None,
     }
     if overrides:
         config.update(overrides)

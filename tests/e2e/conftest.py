@@ -60,6 +60,7 @@ class LiveServer:
 
 @pytest.fixture
 def live_server(app: Flask) -> Iterator[LiveServer]:
+    app.config["WORKFLOW_DEFAULT_LOCALE"] = "th"  # as served: Thai first
     server = LiveServer(app)
     server.start()
     yield server

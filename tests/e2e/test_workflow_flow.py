@@ -20,13 +20,16 @@ from workflow_app.plans.models import Activity
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
 
-def sign_in(page: Page, server: LiveServer, username: str) -> None:
+def sign_in(page: Page, server: LiveServer, username: str, language: str = "th") -> None:
     page.context.clear_cookies()
     page.goto(f"{server.url}/login")
     page.fill("input[name=username]", username)
     page.fill("input[name=password]", PASSWORD)
     page.click("main form button[type=submit]")
     expect(page).not_to_have_url(f"{server.url}/login")
+    if language == "en":
+        page.locator("button[name=locale][value=en]").click()
+        expect(page.locator("html")).to_have_attribute("lang", "en")
 
 
 def act_on(page: Page, action: str, comment: str | None = None) -> None:
@@ -74,9 +77,7 @@ def test_three_people_certify_a_level_and_the_auditor_traces_it(
     page.on("dialog", lambda dialog: dialog.accept())
 
     # Officer: level 1 evidence with a PDF and a link.
-    sign_in(page, live_server, "officer")
-    if language == "en":
-        page.locator("button[name=locale][value=en]").click()
+    sign_in(page, live_server, "officer", language)
     shot(page, "dashboard", save)
     page.goto(f"{live_server.url}/activities/{activity_id}")
     shot(page, "activity-open", save)
@@ -86,36 +87,36 @@ def test_three_people_certify_a_level_and_the_auditor_traces_it(
     shot(page, "inbox-officer", save)
 
     # Reviewer forwards, division head approves.
-    sign_in(page, live_server, "reviewer")
+    sign_in(page, live_server, "reviewer", language)
     page.goto(f"{live_server.url}/activities/{activity_id}/review")
     shot(page, "review", save)
     act_on(page, "forward")
     assert activity_state(app, activity_id) == ("forwarded", 0)
-    sign_in(page, live_server, "head")
+    sign_in(page, live_server, "head", language)
     page.goto(f"{live_server.url}/activities/{activity_id}/review")
     page.locator("#action-approve input[name=publishable]").check()
     act_on(page, "approve")
     assert activity_state(app, activity_id) == ("open", 1)
 
     # The officer sees level 1 certified.
-    sign_in(page, live_server, "officer")
+    sign_in(page, live_server, "officer", language)
     page.goto(f"{live_server.url}/activities/{activity_id}")
     expect(page.locator("#level-1.certified [data-certified-by]")).to_be_visible()
 
     # Second round: returned with a comment, then resubmitted.
     submit_evidence(page, live_server, activity_id, tmp_path, "evidence-2.pdf")
-    sign_in(page, live_server, "reviewer")
+    sign_in(page, live_server, "reviewer", language)
     page.goto(f"{live_server.url}/activities/{activity_id}/review")
     act_on(page, "return", comment="โปรดแนบรายชื่อผู้เข้าร่วมกิจกรรม")
     assert activity_state(app, activity_id) == ("returned", 1)
-    sign_in(page, live_server, "officer")
+    sign_in(page, live_server, "officer", language)
     page.goto(f"{live_server.url}/activities/{activity_id}")
     expect(page.get_by_text("โปรดแนบรายชื่อผู้เข้าร่วมกิจกรรม").first).to_be_visible()
     submit_evidence(page, live_server, activity_id, tmp_path, "evidence-3.pdf")
     assert activity_state(app, activity_id) == ("submitted", 1)
 
     # The auditor: the trail shows every step with the evidence hash; the chain verifies.
-    sign_in(page, live_server, "auditor")
+    sign_in(page, live_server, "auditor", language)
     page.goto(f"{live_server.url}/audit/activities/{activity_id}")
     first_hash = hashlib.sha256(PDF + b"evidence-1.pdf").hexdigest()
     expect(page.get_by_text(first_hash).first).to_be_visible()

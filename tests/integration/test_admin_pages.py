@@ -25,7 +25,8 @@ from workflow_app.plans.models import Plan
 
 DATA = Path(__file__).resolve().parent.parent / "data"
 NEW_PASSWORD = "another long password"
-SEQ_MESSAGE = re.compile(r"audit entry no\. (\d+)")
+# The success message names the audit entry in the page's language (Thai by default).
+SEQ_MESSAGE = re.compile(r"(?:audit entry no\.|รายการบันทึกการตรวจสอบลำดับที่) (\d+)")
 
 
 def admin_client(app: Flask) -> FlaskClient:

@@ -132,6 +132,7 @@ def test_sign_out(seeded: Flask, client: FlaskClient) -> None:
 
 
 def test_interface_is_thai_first(seeded: Flask, client: FlaskClient) -> None:
+    seeded.config["WORKFLOW_DEFAULT_LOCALE"] = "th"  # the production default
     page = client.get("/login").text
     assert '<html lang="th">' in page
     assert "เข้าสู่ระบบ" in page and "ชื่อผู้ใช้" in page

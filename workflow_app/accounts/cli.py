@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import sys
 
 import click
@@ -21,6 +22,9 @@ from workflow_app.accounts.operations import AccountError, create_user
 from workflow_app.accounts.tokens import create_token, revoke_token, token_sha256
 from workflow_app.cli_support import cli_actor
 from workflow_app.extensions import db
+
+# One address, no spaces or line breaks (it ends up in a mail header), at most 254 characters.
+EMAIL_PATTERN = re.compile(r"[^@\s]{1,64}@[^@\s]{1,189}")
 
 user_cli = AppGroup("user", help="Manage user accounts.")
 
@@ -54,11 +58,19 @@ def resolve_unit(name: str) -> Unit:
 )
 @click.option("--unit", "unit_name", required=True, help="The unit the roles are scoped to.")
 @click.option("--display-name", default="", help="Name shown in the interface.")
+@click.option("--email", default=None, help="Address for notifications and the daily digest.")
 @click.option("--password-stdin", is_flag=True, required=True, help="Read the password from stdin.")
 def create_command(
-    username: str, roles: tuple[str, ...], unit_name: str, display_name: str, password_stdin: bool
+    username: str,
+    roles: tuple[str, ...],
+    unit_name: str,
+    display_name: str,
+    email: str | None,
+    password_stdin: bool,
 ) -> None:
     """Create USERNAME with roles scoped to a unit (and its sub-units)."""
+    if email is not None and not EMAIL_PATTERN.fullmatch(email):
+        raise click.BadParameter(f"{email!r} is not an e-mail address", param_hint="--email")
     unit = resolve_unit(unit_name)
     password = sys.stdin.readline().rstrip("\r\n")
     try:
@@ -72,6 +84,9 @@ def create_command(
         )
     except AccountError as error:
         raise click.ClickException(str(error)) from None
+    if email:
+        user.email = email
+        db.session.commit()
     click.echo(f"user {user.id}: {username} ({', '.join(roles)} at {unit.full_name()})")
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import session
+from flask import current_app, session
 from flask_login import current_user
 
 SUPPORTED_LOCALES = ("th", "en")
@@ -14,8 +14,10 @@ def select_locale() -> str:
     chosen = session.get("locale")
     if chosen in SUPPORTED_LOCALES:
         return chosen
-    # Thai first: officers' browsers often announce English, the office language is Thai.
-    return "th"
+    # Thai first (WORKFLOW_DEFAULT_LOCALE): officers' browsers often announce English, the office
+    # language is Thai, so the browser's preference is not consulted.
+    default = current_app.config.get("WORKFLOW_DEFAULT_LOCALE", "th")
+    return default if default in SUPPORTED_LOCALES else "th"
 
 
 def select_timezone() -> str:

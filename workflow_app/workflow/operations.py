@@ -23,6 +23,7 @@ from workflow_app.audit.append import AuditActor, append_entry
 from workflow_app.db import write_transaction
 from workflow_app.evidence.store import EvidenceStore, StoredFile
 from workflow_app.evidence.validation import EvidenceError, validate_link
+from workflow_app.notifications.transitions import notify_transition
 from workflow_app.ops.request_log import log_event
 from workflow_app.plans.models import Activity
 from workflow_app.workflow.errors import WorkflowFailure
@@ -116,6 +117,8 @@ def perform_action(
         audit_seq=outcome.audit_seq,
         duration_ms=round((time.perf_counter() - started) * 1000, 2),
     )
+    # Committed: tell whoever acts next. Never raises; a mail failure is only logged.
+    notify_transition(session, outcome)
     return outcome
 
 
