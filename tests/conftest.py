@@ -1,8 +1,8 @@
 """Fixtures: every database-touching test runs on SQLite and on PostgreSQL.
 
 PostgreSQL comes from TEST_DATABASE_URL (default: the local server's `test` database, from
-which a throw-away database is created for this run). With REQUIRE_POSTGRES=1 an unreachable
-server fails the run instead of skipping the PostgreSQL half.
+which a throw-away database is created for this run). An unreachable server fails the run
+(`.ci/run` also sets REQUIRE_POSTGRES=1, which says the same).
 """
 
 from __future__ import annotations
@@ -69,9 +69,11 @@ def postgres_server_url() -> Iterator[str]:
     try:
         admin = psycopg.connect(admin_dsn, autocommit=True, connect_timeout=3)
     except psycopg.OperationalError as error:
-        if os.environ.get("REQUIRE_POSTGRES") == "1":
-            pytest.fail(f"REQUIRE_POSTGRES=1 but PostgreSQL is unreachable: {error}")
-        pytest.skip(f"PostgreSQL unreachable ({error}); set REQUIRE_POSTGRES=1 to make this fail")
+        # Every database test runs on both engines: a missing server is a failure, not a skip.
+        pytest.fail(
+            f"PostgreSQL is unreachable ({error}). Start it (see README, Two commands) or point "
+            "TEST_DATABASE_URL at one."
+        )
     name = f"wf_test_{uuid.uuid4().hex[:12]}"
     with admin:
         admin.execute(f'CREATE DATABASE "{name}"')
