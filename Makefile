@@ -55,3 +55,8 @@ lint: $(STAMP)
 format: $(STAMP)
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
+
+# Benchmarks (PostgreSQL, Redis and wrk on 127.0.0.1; ~15 min): prints one table, writes
+# bench/RESULTS.md. `$(BIN)/python bench/run.py --quick` for a short run.
+bench: install
+	$(BIN)/python bench/run.py
