@@ -11,16 +11,24 @@ _hasher = PasswordHasher()
 def use_fast_hashing_for_tests() -> None:
     """Argon2's cheapest profile: only for test suites, which create hundreds of accounts.
     Hashes made this way still verify under the normal hasher (parameters live in the hash)."""
-    global _hasher, _DUMMY_HASH
+    global _hasher, _dummy_hash
     _hasher = PasswordHasher.from_parameters(profiles.CHEAPEST)
-    _DUMMY_HASH = _hasher.hash("not-a-real-password")
+    _dummy_hash = None
 
 
 MIN_PASSWORD_LENGTH = 10
 
 # Verified against when the username does not exist, so both paths cost one Argon2 run and a
-# failed login does not reveal whether the account exists by its timing.
-_DUMMY_HASH = _hasher.hash("not-a-real-password")
+# failed login does not reveal whether the account exists by its timing. Made on first use: at
+# import it would cost every process (CLI, workers, the verifier) a 64 MiB Argon2 run at start.
+_dummy_hash: str | None = None
+
+
+def _dummy() -> str:
+    global _dummy_hash
+    if _dummy_hash is None:
+        _dummy_hash = _hasher.hash("not-a-real-password")
+    return _dummy_hash
 
 
 def hash_password(password: str) -> str:
@@ -29,7 +37,7 @@ def hash_password(password: str) -> str:
 
 def verify_password(password_hash: str | None, password: str) -> bool:
     try:
-        return _hasher.verify(password_hash or _DUMMY_HASH, password) and password_hash is not None
+        return _hasher.verify(password_hash or _dummy(), password) and password_hash is not None
     except (VerificationError, InvalidHashError):
         return False
 
