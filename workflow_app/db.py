@@ -10,7 +10,7 @@ from typing import Any
 
 from sqlalchemy import MetaData, event
 from sqlalchemy.engine import Engine
-from sqlalchemy.orm import DeclarativeBase, Session
+from sqlalchemy.orm import DeclarativeBase, Session, scoped_session
 
 # Deterministic constraint names: Alembic can then drop and alter them on both databases.
 NAMING_CONVENTION = {
@@ -74,12 +74,17 @@ def engine_options(database_uri: str) -> dict[str, Any]:
 def write_transaction(session: Session) -> Iterator[Session]:
     """One writing transaction: commit on success, roll back on any error.
 
-    The session's earlier (read) transaction is ended first, so that on SQLite the write lock is
+    On SQLite the session's earlier (read) transaction is ended first, so that the write lock is
     taken at BEGIN instead of by upgrading a stale read snapshot, which fails under contention.
+    On PostgreSQL an open transaction simply goes on: under READ COMMITTED each statement sees
+    the latest commits and writers lock the rows they change, so there is nothing to upgrade,
+    and ending it would cost a round trip and a pool checkout on every action.
     """
-    session.rollback()
-    with write_intent():
-        session.connection()  # begin now, inside the write intent
+    current = session() if isinstance(session, scoped_session) else session
+    if current.get_bind().dialect.name == "sqlite" or not current.in_transaction():
+        session.rollback()
+        with write_intent():
+            session.connection()  # begin now, inside the write intent
     try:
         yield session
         session.commit()

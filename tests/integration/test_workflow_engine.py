@@ -226,3 +226,35 @@ def test_nul_characters_are_refused_on_both_databases(app_ctx: Flask, people: Pe
         act(people, "officer", "1.1.1", "submit", narrative="ผลการดำเนินงาน\x00")
     assert (refused.value.status, refused.value.code) == (422, "invalid")
     assert activity(people, "1.1.1").state == "open"
+
+
+def test_scope_reaches_through_a_unit_tree_deeper_than_the_joined_levels(
+    app_ctx: Flask, people: People
+) -> None:
+    # The engine joins four levels of units to the state row and asks `unit_path` for the rest:
+    # an activity six levels below the officer's unit must still be in their scope.
+    from workflow_app.accounts.models import Unit
+    from workflow_app.accounts.unit_tree import unit_path
+
+    parent = db.session.get(Unit, people.secretariat_id)
+    assert parent is not None
+    chain = []
+    for depth in range(6):
+        parent = Unit(name=f"งานย่อย {depth}", kind="section", parent=parent)
+        db.session.add(parent)
+        chain.append(parent)
+    db.session.flush()
+    row = activity(people, "1.1.1")
+    row.unit_id = chain[-1].id
+    db.session.commit()
+
+    expected = (
+        *(unit.id for unit in reversed(chain)),
+        people.secretariat_id,
+        people.department_id,
+    )
+    assert unit_path(db.session, chain[-1].id) == expected == chain[-1].path_ids()
+    with pytest.raises(WorkflowFailure) as refused:
+        act(people, "outsider", "1.1.1", "submit")
+    assert refused.value.code == "out_of_scope"
+    assert act(people, "officer", "1.1.1", "submit").to_state == "submitted"

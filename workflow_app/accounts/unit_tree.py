@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import Connection, Select, bindparam, literal, select
 from sqlalchemy.orm import Session
 
 from workflow_app.accounts.models import Unit
@@ -43,3 +43,27 @@ def load_units(session: Session) -> dict[int, UnitInfo]:
 
 def unit_paths(session: Session) -> dict[int, tuple[int, ...]]:
     return {unit_id: info.path for unit_id, info in load_units(session).items()}
+
+
+def _ancestors_query() -> Select[tuple[int]]:
+    # The depth cap keeps a (forbidden) cycle from looping.
+    step = (
+        select(Unit.id, Unit.parent_id, literal(0).label("depth"))
+        .where(Unit.id == bindparam("unit_id"))
+        .cte("ancestors", recursive=True)
+    )
+    step = step.union_all(
+        select(Unit.id, Unit.parent_id, (step.c.depth + 1).label("depth"))
+        .join(step, Unit.id == step.c.parent_id)
+        .where(step.c.depth < 64)
+    )
+    return select(step.c.id).order_by(step.c.depth)
+
+
+_ANCESTORS = _ancestors_query()  # built once: building it costs more than running it
+
+
+def unit_path(db: Session | Connection, unit_id: int) -> tuple[int, ...]:
+    """One unit's path from one recursive query: for a single activity, where loading the whole
+    tree would be waste."""
+    return tuple(db.scalars(_ANCESTORS, {"unit_id": unit_id}))

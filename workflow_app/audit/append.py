@@ -7,9 +7,10 @@ commit together or not at all.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
 
 from workflow_app.audit.canonical import FORMAT_VERSION, canonical_bytes, chain_hash, format_time
@@ -39,6 +40,28 @@ class AuditActor:
         return cls(id=None, username=f"system:{name}")
 
 
+@dataclass(frozen=True)
+class AppendedEntry:
+    seq: int
+    recorded_at: datetime
+    entry_hash: str
+
+
+_HEAD = AuditChainHead.__table__
+# Built once and run with parameters: every change in the application appends through these.
+_LOCK_HEAD = (
+    select(_HEAD.c.seq, _HEAD.c.entry_hash, _HEAD.c.last_checkpoint_seq, _HEAD.c.last_checkpoint_at)
+    .where(_HEAD.c.id == 1)
+    .with_for_update()
+)
+_INSERT_ENTRY = AuditEntry.__table__.insert()
+_MOVE_HEAD = (
+    update(_HEAD)
+    .where(_HEAD.c.id == 1)
+    .values(seq=bindparam("new_seq"), entry_hash=bindparam("new_hash"))
+)
+
+
 def append_entry(
     session: Session,
     *,
@@ -48,16 +71,16 @@ def append_entry(
     from_state: str | None = None,
     to_state: str | None = None,
     payload: dict[str, Any] | None = None,
-) -> AuditEntry:
+) -> AppendedEntry:
     """Append one entry to the chain inside the caller's open transaction.
 
     `subject` names what was acted on; its keys plan_id, activity_id, level and submission_id are
     also copied to indexed columns for the auditors' filters.
     """
+    session.flush()  # the caller's pending rows first: the entry names their ids
     subject = dict(subject or {})
-    head = session.execute(
-        select(AuditChainHead).where(AuditChainHead.id == 1).with_for_update()
-    ).scalar_one()
+    conn = session.connection()
+    head = conn.execute(_LOCK_HEAD).one()
     seq = head.seq + 1
     moment = utcnow()
     document = {
@@ -73,25 +96,31 @@ def append_entry(
         "prev": head.entry_hash,
     }
     body = canonical_bytes(document)
-    entry = AuditEntry(
-        seq=seq,
-        recorded_at=moment,
-        actor_id=actor.id,
-        actor_username=actor.username,
-        action=action,
-        plan_id=subject.get("plan_id"),
-        activity_id=subject.get("activity_id"),
-        level=subject.get("level"),
-        submission_id=subject.get("submission_id"),
-        body=body,
-        prev_hash=head.entry_hash,
-        entry_hash=chain_hash(head.entry_hash, body),
+    entry_hash = chain_hash(head.entry_hash, body)
+    conn.execute(
+        _INSERT_ENTRY,
+        dict(
+            seq=seq,
+            recorded_at=moment,
+            actor_id=actor.id,
+            actor_username=actor.username,
+            action=action,
+            plan_id=subject.get("plan_id"),
+            activity_id=subject.get("activity_id"),
+            level=subject.get("level"),
+            submission_id=subject.get("submission_id"),
+            body=body,
+            prev_hash=head.entry_hash,
+            entry_hash=entry_hash,
+        ),
     )
-    session.add(entry)
-    head.seq = seq
-    head.entry_hash = entry.entry_hash
+    conn.execute(_MOVE_HEAD, {"new_seq": seq, "new_hash": entry_hash})
     policy = current_policy()
-    if policy is not None and policy.due(head, moment):
-        session.flush()  # the checkpoint signs an entry that must exist in this transaction
-        sign_head(session, head, policy.private_key)
-    return entry
+    if policy is not None and policy.due(
+        seq=seq,
+        last_seq=head.last_checkpoint_seq,
+        last_at=head.last_checkpoint_at,
+        moment=moment,
+    ):
+        sign_head(session, seq, entry_hash, policy.private_key)
+    return AppendedEntry(seq=seq, recorded_at=moment, entry_hash=entry_hash)

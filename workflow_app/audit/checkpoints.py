@@ -10,7 +10,7 @@ from pathlib import Path
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from flask import current_app, has_app_context
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from tools.verify_audit import Checkpoint, key_id
@@ -29,11 +29,11 @@ class CheckpointPolicy:
     every_entries: int
     every_minutes: int
 
-    def due(self, head: AuditChainHead, moment: datetime) -> bool:
-        if head.seq - head.last_checkpoint_seq >= self.every_entries:
+    def due(self, *, seq: int, last_seq: int, last_at: datetime | None, moment: datetime) -> bool:
+        """Is a checkpoint due with the head at `seq`, the last one at `last_seq`/`last_at`?"""
+        if seq - last_seq >= self.every_entries:
             return True
-        last = head.last_checkpoint_at
-        return last is None or moment - last >= timedelta(minutes=self.every_minutes)
+        return last_at is None or moment - last_at >= timedelta(minutes=self.every_minutes)
 
 
 def load_policy(key_path: str, every_entries: int, every_minutes: int) -> CheckpointPolicy:
@@ -53,10 +53,13 @@ def current_policy() -> CheckpointPolicy | None:
     return policy
 
 
-def sign_head(session: Session, head: AuditChainHead, private_key: Ed25519PrivateKey) -> Checkpoint:
-    """Sign the (locked) head and store the checkpoint; the caller's transaction commits it."""
+def sign_head(
+    session: Session, seq: int, entry_hash: str, private_key: Ed25519PrivateKey
+) -> Checkpoint:
+    """Sign the head (`seq`, `entry_hash`; the caller holds its lock) and store the checkpoint;
+    the caller's transaction commits it."""
     moment = utcnow()
-    checkpoint = sign_checkpoint(private_key, head.seq, head.entry_hash, format_time(moment))
+    checkpoint = sign_checkpoint(private_key, seq, entry_hash, format_time(moment))
     if session.get(AuditKey, checkpoint.key_id) is None:
         raw = private_key.public_key().public_bytes(
             serialization.Encoding.Raw, serialization.PublicFormat.Raw
@@ -72,8 +75,11 @@ def sign_head(session: Session, head: AuditChainHead, private_key: Ed25519Privat
             signature=checkpoint.signature,
         )
     )
-    head.last_checkpoint_seq = head.seq
-    head.last_checkpoint_at = moment
+    session.execute(
+        update(AuditChainHead.__table__)
+        .where(AuditChainHead.__table__.c.id == 1)
+        .values(last_checkpoint_seq=seq, last_checkpoint_at=moment)
+    )
     return checkpoint
 
 
@@ -81,11 +87,13 @@ def take_checkpoint(session: Session, private_key: Ed25519PrivateKey) -> Checkpo
     """Sign the current head now (None when the log is still empty)."""
     with write_transaction(session):
         head = session.execute(
-            select(AuditChainHead).where(AuditChainHead.id == 1).with_for_update()
-        ).scalar_one()
+            select(AuditChainHead.seq, AuditChainHead.entry_hash)
+            .where(AuditChainHead.id == 1)
+            .with_for_update()
+        ).one()
         if head.seq == 0:
             return None
-        return sign_head(session, head, private_key)
+        return sign_head(session, head.seq, head.entry_hash, private_key)
 
 
 def stored_checkpoints(session: Session) -> list[Checkpoint]:

@@ -13,11 +13,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, BinaryIO
 
-from sqlalchemy import select
+from sqlalchemy import Connection
 from sqlalchemy.exc import OperationalError
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session
 
-from state_machines import Action, State, check, fire
+from state_machines import Action, Actor, check, fire
 from workflow_app.accounts.models import User
 from workflow_app.audit.append import AuditActor, append_entry
 from workflow_app.db import write_transaction
@@ -25,10 +25,16 @@ from workflow_app.evidence.store import EvidenceStore, StoredFile
 from workflow_app.evidence.validation import EvidenceError, validate_link
 from workflow_app.notifications.transitions import notify_transition
 from workflow_app.ops.request_log import log_event
-from workflow_app.plans.models import Activity
 from workflow_app.workflow.errors import WorkflowFailure
-from workflow_app.workflow.models import EvidenceItem, Submission, WorkflowDecision
-from workflow_app.workflow.queries import certified_submission, open_submission, snapshot_of
+from workflow_app.workflow.rows import (
+    ActivityState,
+    certified_submission_id,
+    insert_decision,
+    insert_submission,
+    load_state,
+    save_state,
+    update_submission,
+)
 
 MAX_NARRATIVE_CHARS = 20_000
 MAX_COMMENT_CHARS = 4_000
@@ -122,43 +128,47 @@ def perform_action(
     return outcome
 
 
+@dataclass(frozen=True)
+class _Who:
+    """What the transaction needs of the user, read before it starts: a rollback or commit
+    expires the ORM user, and reloading it mid-transition would cost queries."""
+
+    user_id: int
+    actor: Actor
+    audit: AuditActor
+
+    @classmethod
+    def of(cls, user: User) -> _Who:
+        return cls(user_id=user.id, actor=user.as_actor(), audit=AuditActor.of(user))
+
+
 def _perform(
     session: Session, user: User, activity_id: int, request: ActionRequest, store: EvidenceStore
 ) -> ActionOutcome:
     action = Action(request.action)
     inputs = _normalise(request)
-    actor = user.as_actor()
-    audit_actor = AuditActor.of(user)
+    who = _Who.of(user)
     file_count = len(request.files)
 
-    # A first check before touching any upload: a refused user's files are never stored.
-    activity = _load(session, activity_id, lock=False)
-    _ensure_allowed(session, actor, activity, action, inputs, file_count)
-
     stored: list[StoredFile] = []
-    if action is Action.SUBMIT:
+    if request.files:
+        # A first check before touching any upload: a refused user's files are never stored.
+        current = _load(session.connection(), activity_id, lock=False)
+        _ensure_allowed(who.actor, current, action, inputs, file_count)
         stored = _store_files(store, request.files)
 
     try:
         with write_transaction(session):
-            activity = _load(session, activity_id, lock=True)
+            conn = session.connection()
+            activity = _load(conn, activity_id, lock=True)
+            # Permission before version: a refused user learns why, not that they were late.
+            _ensure_allowed(who.actor, activity, action, inputs, file_count)
             if (
                 request.expected_version is not None
                 and request.expected_version != activity.version
             ):
                 raise WorkflowFailure.stale(request.expected_version, activity.version)
-            submission = _ensure_allowed(session, actor, activity, action, inputs, file_count)
-            return _apply(
-                session,
-                user,
-                audit_actor,
-                activity,
-                submission,
-                action,
-                inputs,
-                stored,
-                request.publishable,
-            )
+            return _apply(session, conn, who, activity, action, inputs, stored, request.publishable)
     except OperationalError as error:
         # SQLite's busy timeout or a PostgreSQL lock timeout: the other request still holds it.
         raise WorkflowFailure(409, "busy", "The activity is busy; try again.") from error
@@ -189,33 +199,23 @@ def _normalise(request: ActionRequest) -> _Inputs:
     return _Inputs(comment=comment, narrative=narrative, links=links)
 
 
-def _load(session: Session, activity_id: int, *, lock: bool) -> Activity:
-    query = (
-        select(Activity)
-        .where(Activity.id == activity_id)
-        .options(selectinload(Activity.unit))
-        .execution_options(populate_existing=True)
-    )
-    if lock:
-        query = query.with_for_update()
-    activity = session.scalar(query)
+def _load(conn: Connection, activity_id: int, *, lock: bool) -> ActivityState:
+    activity = load_state(conn, activity_id, lock=lock)
     if activity is None:
         raise WorkflowFailure.not_found("activity")
     return activity
 
 
 def _ensure_allowed(
-    session: Session,
-    actor: Any,
-    activity: Activity,
+    actor: Actor,
+    activity: ActivityState,
     action: Action,
     inputs: _Inputs,
     file_count: int,
-) -> Submission | None:
-    submission = open_submission(session, activity)
+) -> None:
     decision = check(
         actor,
-        snapshot_of(activity, submission),
+        activity.snapshot(),
         action,
         # A missing comment is an empty one here: None would mean "not known yet" to `check`.
         comment=(inputs.comment or "") if action in (Action.RETURN, Action.REVOKE) else None,
@@ -225,7 +225,6 @@ def _ensure_allowed(
     if not decision.allowed:
         assert decision.refusal is not None and decision.reason is not None
         raise WorkflowFailure.refused(decision.refusal, decision.reason)
-    return submission
 
 
 def _store_files(store: EvidenceStore, files: Sequence[FileUpload]) -> list[StoredFile]:
@@ -242,70 +241,76 @@ def _store_files(store: EvidenceStore, files: Sequence[FileUpload]) -> list[Stor
 
 def _apply(
     session: Session,
-    user: User,
-    audit_actor: AuditActor,
-    activity: Activity,
-    submission: Submission | None,
+    conn: Connection,
+    who: _Who,
+    activity: ActivityState,
     action: Action,
     inputs: _Inputs,
     stored: list[StoredFile],
     publishable: bool,
 ) -> ActionOutcome:
     from_state = activity.state
+    level = activity.certified_level if action is Action.REVOKE else activity.certified_level + 1
+    submission_id = activity.pending_id
     payload: dict[str, Any] = {}
+    changes: dict[str, Any] = {}
     if action is Action.SUBMIT:
-        submission = _new_submission(user, activity, inputs, stored)
-        session.add(submission)
-        payload = {"narrative": submission.narrative, "evidence": _evidence_payload(submission)}
+        evidence = _evidence_rows(stored, inputs.links)
+        submission_id = insert_submission(
+            conn,
+            activity_id=activity.id,
+            level=level,
+            narrative=inputs.narrative or "",
+            submitted_by=who.user_id,
+            evidence=evidence,
+        )
+        payload = {"narrative": inputs.narrative or "", "evidence": _evidence_payload(evidence)}
     elif action is Action.REVOKE:
-        level = activity.certified_level
-        submission = certified_submission(session, activity, level)
+        submission_id = certified_submission_id(conn, activity.id, level)
         payload = {"reason": inputs.comment or ""}
     else:
-        assert submission is not None, "the permission check guarantees a pending submission"
+        assert submission_id is not None, "the permission check guarantees a pending submission"
         if action is Action.FORWARD:
-            submission.forwarded_by_id = user.id
+            changes["forwarded_by_id"] = who.user_id
         if action is Action.APPROVE:
-            submission.publishable = publishable
+            changes["publishable"] = publishable
             payload = {"publishable": publishable}
         if inputs.comment:
             payload["comment"] = inputs.comment
-    level = activity.certified_level if action is Action.REVOKE else activity.certified_level + 1
-    if submission is not None and action in _STATUS_AFTER:
-        submission.status = _STATUS_AFTER[action]
+    if submission_id is not None and action in _STATUS_AFTER:
+        update_submission(conn, submission_id, status=_STATUS_AFTER[action], **changes)
 
     fire(activity, action)
     activity.version += 1
-    session.flush()  # ids for the audit subject
+    save_state(conn, activity)
 
     entry = append_entry(
         session,
-        actor=audit_actor,
+        actor=who.audit,
         action=f"workflow.{action.value}",
         subject={
             "plan_id": activity.plan_id,
             "activity_id": activity.id,
             "code": activity.code,
             "level": level,
-            "submission_id": submission.id if submission is not None else None,
+            "submission_id": submission_id,
         },
         from_state=from_state,
         to_state=activity.state,
         payload=payload,
     )
-    session.add(
-        WorkflowDecision(
-            activity_id=activity.id,
-            submission_id=submission.id if submission is not None else None,
-            level=level,
-            action=action.value,
-            actor_id=user.id,
-            comment=inputs.comment or "",
-            from_state=from_state,
-            to_state=activity.state,
-            created_at=entry.recorded_at,
-            audit_seq=entry.seq,
-        )
+    insert_decision(
+        conn,
+        activity_id=activity.id,
+        submission_id=submission_id,
+        level=level,
+        action=action.value,
+        actor_id=who.user_id,
+        comment=inputs.comment or "",
+        from_state=from_state,
+        to_state=activity.state,
+        created_at=entry.recorded_at,
+        audit_seq=entry.seq,
     )
     return ActionOutcome(
         activity_id=activity.id,
@@ -314,50 +319,49 @@ def _apply(
         to_state=activity.state,
         certified_level=activity.certified_level,
         version=activity.version,
-        submission_id=submission.id if submission is not None else None,
+        submission_id=submission_id,
         audit_seq=entry.seq,
     )
 
 
-def _new_submission(
-    user: User, activity: Activity, inputs: _Inputs, stored: list[StoredFile]
-) -> Submission:
-    items = [
-        EvidenceItem(
-            position=position,
-            kind="file",
-            filename=file.filename,
-            sha256=file.sha256,
-            size=file.size,
-            media_type=file.media_type,
-        )
-        for position, file in enumerate(stored)
+def _evidence_rows(stored: list[StoredFile], links: list[str]) -> list[dict[str, Any]]:
+    """`evidence_items` rows in the order given: files first, then links."""
+    rows: list[dict[str, Any]] = [
+        {
+            "kind": "file",
+            "filename": file.filename,
+            "sha256": file.sha256,
+            "size": file.size,
+            "media_type": file.media_type,
+            "url": None,
+        }
+        for file in stored
     ]
-    items += [
-        EvidenceItem(position=len(stored) + offset, kind="link", url=url)
-        for offset, url in enumerate(inputs.links)
+    rows += [
+        {
+            "kind": "link",
+            "filename": None,
+            "sha256": None,
+            "size": None,
+            "media_type": None,
+            "url": url,
+        }
+        for url in links
     ]
-    return Submission(
-        activity_id=activity.id,
-        level=activity.certified_level + 1,
-        narrative=inputs.narrative or "",
-        status=State.SUBMITTED.value,
-        submitted_by_id=user.id,
-        evidence=items,
-    )
+    return [{**row, "position": position} for position, row in enumerate(rows)]
 
 
-def _evidence_payload(submission: Submission) -> list[dict[str, Any]]:
+def _evidence_payload(evidence: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """What the audit entry records of each piece of evidence: files by their SHA-256."""
     return [
         {
             "kind": "file",
-            "name": item.filename,
-            "size": item.size,
-            "sha256": item.sha256,
-            "media_type": item.media_type,
+            "name": item["filename"],
+            "size": item["size"],
+            "sha256": item["sha256"],
+            "media_type": item["media_type"],
         }
-        if item.kind == "file"
-        else {"kind": "link", "url": item.url}
-        for item in submission.evidence
+        if item["kind"] == "file"
+        else {"kind": "link", "url": item["url"]}
+        for item in evidence
     ]
