@@ -513,3 +513,56 @@ def test_postgres_app_role_with_insert_and_select_only(
         with app.app_context():
             db.session.remove()
             db.engine.dispose()
+
+
+def test_the_head_follows_every_inserted_entry_and_never_moves_back(
+    app_ctx: Flask, people: People
+) -> None:
+    """Migration 0006: the database moves the chain head to each inserted entry, so no writer,
+    the application's own appender included, can leave it behind the log."""
+    from workflow_app.audit.canonical import chain_hash
+    from workflow_app.audit.models import AuditChainHead
+
+    def head() -> tuple[int, str]:
+        row = db.session.execute(
+            select(AuditChainHead.seq, AuditChainHead.entry_hash).where(AuditChainHead.id == 1)
+        ).one()
+        return row.seq, row.entry_hash
+
+    outcome = act(people, "officer", "1.1.1", "submit")
+    newest = db.session.get(AuditEntry, outcome.audit_seq)
+    assert newest is not None and head() == (newest.seq, newest.entry_hash)
+
+    # A raw INSERT that does not touch the head moves it all the same.
+    body = b'{"raw":true}'
+    digest = chain_hash(newest.entry_hash, body)
+    db.session.execute(
+        AuditEntry.__table__.insert(),
+        {
+            "seq": newest.seq + 1,
+            "recorded_at": newest.recorded_at,
+            "actor_username": "raw",
+            "action": "test.raw",
+            "body": body,
+            "prev_hash": newest.entry_hash,
+            "entry_hash": digest,
+        },
+    )
+    db.session.commit()
+    assert head() == (newest.seq + 1, digest)
+
+    # An entry below the head (only a tamperer could write one) does not pull it back.
+    db.session.execute(
+        AuditEntry.__table__.insert(),
+        {
+            "seq": -1,
+            "recorded_at": newest.recorded_at,
+            "actor_username": "raw",
+            "action": "test.raw",
+            "body": b"{}",
+            "prev_hash": "f" * 64,
+            "entry_hash": "e" * 64,
+        },
+    )
+    db.session.commit()
+    assert head() == (newest.seq + 1, digest)

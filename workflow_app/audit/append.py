@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from workflow_app.audit.canonical import FORMAT_VERSION, canonical_bytes, chain_hash, format_time
@@ -55,11 +55,6 @@ _LOCK_HEAD = (
     .with_for_update()
 )
 _INSERT_ENTRY = AuditEntry.__table__.insert()
-_MOVE_HEAD = (
-    update(_HEAD)
-    .where(_HEAD.c.id == 1)
-    .values(seq=bindparam("new_seq"), entry_hash=bindparam("new_hash"))
-)
 
 
 def append_entry(
@@ -114,7 +109,7 @@ def append_entry(
             entry_hash=entry_hash,
         ),
     )
-    conn.execute(_MOVE_HEAD, {"new_seq": seq, "new_hash": entry_hash})
+    # No UPDATE of the head here: a trigger moves it to each inserted entry (migration 0006).
     policy = current_policy()
     if policy is not None and policy.due(
         seq=seq,

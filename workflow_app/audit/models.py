@@ -42,7 +42,8 @@ class AuditEntry(Base):
 
 
 class AuditChainHead(Base):
-    """A single row (id 1) locked by every appender: it serialises appends across processes."""
+    """A single row (id 1) locked by every appender: it serialises appends across processes.
+    A trigger on audit_entries keeps its seq and hash at the newest entry (migration 0006)."""
 
     __tablename__ = "audit_chain_head"
 
