@@ -21,7 +21,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any, TextIO
+from typing import Any, NamedTuple, TextIO
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
@@ -56,6 +56,10 @@ PROBLEM_KINDS = (
 )
 
 _HEX_DIGITS = frozenset("0123456789abcdef")
+# Where the hot path looks for the run first, searching from the end: only seq, subject, time,
+# to_state and v follow the top-level "prev", while the payload before it can be long. Its first
+# byte is rare in our JSON, which the backward search skips on. The run starts 2 bytes (,") before.
+_PREV_KEY = b'prev":"'
 _NO_KEYS: Mapping[str, Ed25519PublicKey] = MappingProxyType({})
 # Entry lines as write_export spells them: the checkpoint pass skips them by their prefix, and
 # the entry pass reads them with one regular expression, twice as fast as json.loads. Lines in
@@ -100,14 +104,20 @@ def load_public_key(path: str | Path) -> Ed25519PublicKey:
     return key
 
 
-@dataclass(frozen=True, slots=True)
-class EntryRecord:
-    """One stored entry: `body` is exactly the bytes that were hashed."""
+class EntryRecord(NamedTuple):
+    """One stored entry: `body` is exactly the bytes that were hashed.
+
+    A tuple, so that verify_entries takes rows straight from a database driver, in this column
+    order, without building an object per row."""
 
     seq: int
     body: bytes
     prev_hash: str
     entry_hash: str
+
+
+# What verify_entries reads: an EntryRecord, or any (seq, body, prev_hash, entry_hash) tuple.
+EntryRow = tuple[int, bytes, str, str]
 
 
 @dataclass(frozen=True, slots=True)
@@ -185,11 +195,12 @@ class ExportFormatError(Exception):
 
 
 def verify_entries(
-    entries: Iterable[EntryRecord],
+    entries: Iterable[EntryRow],
     checkpoints: Iterable[Checkpoint] = (),
     public_keys: Mapping[str, Ed25519PublicKey] = _NO_KEYS,
 ) -> VerifyReport:
-    """Verify entries in stored order against the chain rules and the signed checkpoints.
+    """Verify entries (EntryRecords or plain rows) in stored order against the chain rules and
+    the signed checkpoints.
 
     Streams: holds the last two hashes and the checkpoints, never the entries. Stops at the first
     problem (the lowest seq); the rules that name it are in docs/audit-log.md, "Verification".
@@ -225,17 +236,18 @@ def verify_entries(
     problem: Problem | None = None
     source = iter(entries)
     try:
-        for record in source:
+        for seq, body, prev_hash, entry_hash in source:
             # Hot path: a good entry costs two comparisons, one hash and one substring search.
             # The seq and prev_hash columns are not hashed, so the body must be shown to state
-            # them; its fixed key order lets one byte run do that without parsing.
-            if record.seq == expected and record.prev_hash == last:
-                body = record.body
+            # them; its fixed key order lets one byte run do that without parsing. The run is
+            # looked for at the last _PREV_KEY, and with `in` (slower, and slower still with a
+            # long payload) only if a nested "prev" key comes after it.
+            if seq == expected and prev_hash == last:
                 digest = sha256(last_raw + body).digest()
                 digest_hex = digest.hex()
-                if (
-                    digest_hex == record.entry_hash
-                    and f',"prev":"{last}","seq":{expected},"subject":'.encode() in body
+                run = f',"prev":"{last}","seq":{expected},"subject":'.encode()
+                if digest_hex == entry_hash and (
+                    body.startswith(run, body.rfind(_PREV_KEY) - 2) or run in body
                 ):
                     before_last = last
                     last = digest_hex
@@ -254,6 +266,7 @@ def verify_entries(
                         )
                     expected += 1
                     continue
+            record = EntryRecord(seq, body, prev_hash, entry_hash)
             problem = _diagnose(record, expected, last, before_last, source)
             break
     except MalformedRecord as exc:
@@ -327,7 +340,7 @@ def _diagnose(
     expected: int,
     last: str,
     before_last: str | None,
-    source: Iterator[EntryRecord],
+    source: Iterator[EntryRow],
 ) -> Problem:
     """Name the problem with `record`, which failed the hot path at position `expected`.
 
@@ -345,7 +358,8 @@ def _diagnose(
     def following() -> EntryRecord | None:
         if not peeked:
             try:
-                peeked.append(next(source, None))
+                row = next(source, None)
+                peeked.append(None if row is None else EntryRecord._make(row))
             except MalformedRecord:
                 peeked.append(None)
         return peeked[0]

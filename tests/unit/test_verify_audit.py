@@ -116,6 +116,23 @@ def test_body_states_seq_and_prev_in_one_byte_run(subject: dict, payload: dict, 
     assert verify_entries([EntryRecord(1, body, GENESIS_HASH, chain_hash(GENESIS_HASH, body))]).ok
 
 
+@pytest.mark.parametrize(
+    ("where", "nested"),
+    [("payload", {"a": 1, "prev": "x"}), ("subject", {"plan_id": 1, "prev": "x", "z": 2})],
+)
+def test_a_nested_prev_key_does_not_hide_the_run(where: str, nested: dict) -> None:
+    # The hot path tries the last 'prev":"' in the body first: a "subject" key comes after the
+    # top-level one (and a "payload" key before it); the run must be found either way.
+    doc = document(1, GENESIS_HASH)
+    doc[where] = nested
+    body = canonical_bytes(doc)
+    assert body.count(b'prev":"') == 2
+    assert verify_entries([(1, body, GENESIS_HASH, chain_hash(GENESIS_HASH, body))]).ok
+    stray = body.replace(b',"seq":1,', b',"seq":2,')
+    row = (1, stray, GENESIS_HASH, chain_hash(GENESIS_HASH, stray))
+    assert problem_of([row]) == (1, va.ALTERED)
+
+
 def test_local_encoding_is_the_applications() -> None:
     doc = document(3, "ab" * 32, note='ก\x00\x1f\u2028"\\')
     assert va.canonical_json(doc) == canonical_bytes(doc)
@@ -171,11 +188,11 @@ def _alter_payload_byte(entries: list, seq: int) -> list:
     target = entries[seq - 1]
     at = target.body.index(b'"note":"') + len(b'"note":"')
     body = target.body[:at] + bytes([target.body[at] ^ 0x01]) + target.body[at + 1 :]
-    return [*entries[: seq - 1], replace(target, body=body), *entries[seq:]]
+    return [*entries[: seq - 1], target._replace(body=body), *entries[seq:]]
 
 
 def _renumber(entries: list, delta: int) -> list:
-    return [replace(entry, seq=entry.seq + delta) for entry in entries]
+    return [entry._replace(seq=entry.seq + delta) for entry in entries]
 
 
 CHAIN = build_chain(10)
@@ -190,17 +207,17 @@ FORGED_UNLINKED = make_entry(6, "ee" * 32, "ปลอม")
         pytest.param(_alter_payload_byte(CHAIN, 1), (1, va.ALTERED), id="payload-byte-first"),
         pytest.param(_alter_payload_byte(CHAIN, 10), (10, va.ALTERED), id="payload-byte-last"),
         pytest.param(
-            [*CHAIN[:5], replace(CHAIN[5], entry_hash=flip(CHAIN[5].entry_hash, 9)), *CHAIN[6:]],
+            [*CHAIN[:5], CHAIN[5]._replace(entry_hash=flip(CHAIN[5].entry_hash, 9)), *CHAIN[6:]],
             (6, va.ALTERED),
             id="entry-hash",
         ),
         pytest.param(
-            [*CHAIN[:5], replace(CHAIN[5], prev_hash=flip(CHAIN[5].prev_hash, 0)), *CHAIN[6:]],
+            [*CHAIN[:5], CHAIN[5]._replace(prev_hash=flip(CHAIN[5].prev_hash, 0)), *CHAIN[6:]],
             (6, va.ALTERED),
             id="prev-hash-column",
         ),
         pytest.param(
-            [*CHAIN[:5], replace(CHAIN[5], seq=60), *CHAIN[6:]], (6, va.ALTERED), id="seq-column"
+            [*CHAIN[:5], CHAIN[5]._replace(seq=60), *CHAIN[6:]], (6, va.ALTERED), id="seq-column"
         ),
         pytest.param(
             rewrite_from(CHAIN, 6)[:6] + CHAIN[6:], (6, va.ALTERED), id="one-entry-rehashed"
@@ -221,7 +238,7 @@ FORGED_UNLINKED = make_entry(6, "ee" * 32, "ปลอม")
             [*CHAIN[:5], FORGED_UNLINKED, *CHAIN[5:]], (6, va.INSERTED), id="insert-unlinked"
         ),
         pytest.param(
-            [*CHAIN[:5], replace(FORGED_UNLINKED, seq=99), *CHAIN[5:]],
+            [*CHAIN[:5], FORGED_UNLINKED._replace(seq=99), *CHAIN[5:]],
             (6, va.INSERTED),
             id="insert-odd-seq",
         ),
@@ -291,7 +308,7 @@ def test_malformed_records_are_reported_where_they_sit() -> None:
         raise va.MalformedRecord("line 5 is not JSON")
 
     assert problem_of(source()) == (4, va.MALFORMED)
-    bad_hash = [*CHAIN[:3], replace(CHAIN[3], prev_hash=CHAIN[3].prev_hash.upper())]
+    bad_hash = [*CHAIN[:3], CHAIN[3]._replace(prev_hash=CHAIN[3].prev_hash.upper())]
     assert problem_of(bad_hash) == (4, va.MALFORMED)
     loose = CHAIN[0].body.replace(b'"v":1', b'"v": 1')
     first = EntryRecord(1, loose, GENESIS_HASH, chain_hash(GENESIS_HASH, loose))
@@ -355,19 +372,19 @@ def edited_logs(draw: st.DrawFn) -> tuple[list, list, tuple[int, frozenset[str]]
     if edit == "flip_body":
         at = draw(st.integers(0, len(target.body) - 1))
         body = target.body[:at] + bytes([target.body[at] ^ draw(st.integers(1, 255))])
-        entries[k - 1] = replace(target, body=body + target.body[at + 1 :])
+        entries[k - 1] = target._replace(body=body + target.body[at + 1 :])
         expected = (k, frozenset({va.ALTERED}))
     elif edit == "flip_entry_hash":
-        entries[k - 1] = replace(
-            target, entry_hash=flip(target.entry_hash, draw(st.integers(0, 63)))
+        entries[k - 1] = target._replace(
+            entry_hash=flip(target.entry_hash, draw(st.integers(0, 63)))
         )
         expected = (k, frozenset({va.ALTERED}))
     elif edit == "flip_prev_hash":
-        entries[k - 1] = replace(target, prev_hash=flip(target.prev_hash, draw(st.integers(0, 63))))
+        entries[k - 1] = target._replace(prev_hash=flip(target.prev_hash, draw(st.integers(0, 63))))
         expected = (k, frozenset({va.ALTERED}))
     elif edit == "seq_column":
         new_seq = draw(st.integers(-5, count + 5).filter(lambda value: value != k))
-        entries[k - 1] = replace(target, seq=new_seq)
+        entries[k - 1] = target._replace(seq=new_seq)
         expected = (k, frozenset({va.ALTERED}))
     elif edit == "delete":
         del entries[k - 1]
@@ -382,7 +399,7 @@ def edited_logs(draw: st.DrawFn) -> tuple[list, list, tuple[int, frozenset[str]]
         mode = draw(st.sampled_from(["linked", "unlinked", "broken"]))
         forged = make_entry(k, prev if mode != "unlinked" else "ee" * 32, "forged")
         if mode == "broken":
-            forged = replace(forged, entry_hash="dd" * 32)
+            forged = forged._replace(entry_hash="dd" * 32)
         tail = _renumber(entries[k - 1 :], 1) if draw(st.booleans()) else entries[k - 1 :]
         entries = [*entries[: k - 1], forged, *tail]
         # A well-linked forgery sitting exactly on a checkpoint shows as the rewrite it is.
