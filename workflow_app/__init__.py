@@ -51,7 +51,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 def _init_extensions(app: Flask) -> None:
     import workflow_app.models  # noqa: F401  (registers every table with the metadata)
     from workflow_app.extensions import babel, csrf, db, limiter, login_manager, migrate
-    from workflow_app.web.i18n import select_locale, select_timezone
+    from workflow_app.web.i18n import install_gettext, select_locale, select_timezone
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"))
@@ -62,6 +62,7 @@ def _init_extensions(app: Flask) -> None:
         timezone_selector=select_timezone,
         default_translation_directories=str(PROJECT_ROOT / "translations"),
     )
+    install_gettext(app)
     limiter.init_app(app)
     login_manager.init_app(app)
     login_manager.login_view = "account.login"

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from flask import Flask, current_app, session
-from flask_babel import lazy_gettext as _l
+from flask import Flask, current_app, g, session
 from flask_login import current_user
 
 from state_machines import may_administer, may_read_audit_log
+from workflow_app.web.i18n import lazy_gettext as _l
 
 STATE_LABELS = {
     "open": _l("Open for evidence"),
@@ -22,6 +22,7 @@ ROLE_LABELS = {
     "auditor": _l("Internal auditor"),
     "admin": _l("Administrator"),
 }
+_THAI_DIGITS = "wf_thai_digits"  # the per-request answer of `thai_digits_on`, on `g`
 
 
 def nav_links() -> list[tuple[str, str]]:
@@ -54,7 +55,15 @@ def role_label(role: str) -> str:
 
 
 def thai_digits_on() -> bool:
-    return bool(session.get("thai_digits", False))
+    """Whether numbers show in Thai digits, read from the session once per request: the number
+    filters ask hundreds of times a page, and each trip through the session proxy costs more
+    than the formatting. (The only writer, the language switch, redirects before any page.)"""
+    namespace = g._get_current_object()
+    flag = getattr(namespace, _THAI_DIGITS, None)
+    if flag is None:
+        flag = bool(session.get("thai_digits", False))
+        setattr(namespace, _THAI_DIGITS, flag)
+    return flag
 
 
 def register(app: Flask) -> None:

@@ -4,25 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask, session
-from flask_babel import get_locale
+from flask import Flask
 
 from workflow_app import formatting
 from workflow_app.thai_text import to_thai_digits
-
-
-def _locale() -> str:
-    return str(get_locale() or "th")
-
-
-def _thai_digits() -> bool:
-    return bool(session.get("thai_digits", False))
+from workflow_app.web.context import thai_digits_on as _thai_digits
+from workflow_app.web.i18n import current_locale as _locale
 
 
 def register(app: Flask) -> None:
-    from workflow_app.web.i18n import current_locale
-
-    app.jinja_env.globals["current_locale"] = current_locale
+    app.jinja_env.globals["current_locale"] = _locale
 
     @app.template_filter("be_date")
     def be_date(value: Any, with_time: bool = False, short: bool = False) -> str:
