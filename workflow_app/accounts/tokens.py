@@ -12,8 +12,8 @@ import secrets
 
 from flask import Request
 from flask import request as flask_request
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import bindparam, select
+from sqlalchemy.orm import Session, joinedload
 
 from workflow_app.accounts.auth import load_user
 from workflow_app.accounts.models import ApiToken, User
@@ -28,6 +28,12 @@ TOKEN_PREFIX = "wfa_"
 _MAX_TOKEN_CHARS = 128
 # Tokens authenticate the JSON API only: a leaked token must not open the HTML pages too.
 API_PATH_PREFIX = "/api/"
+# Every API request runs this, so it is built once; the user and their grants come with it.
+_TOKEN_WITH_USER = (
+    select(ApiToken)
+    .where(ApiToken.token_sha256 == bindparam("digest"))
+    .options(joinedload(ApiToken.user).joinedload(User.role_assignments))
+)
 
 
 def token_sha256(token: str) -> str:
@@ -86,7 +92,7 @@ def user_for_token(session: Session, token: str) -> User | None:
     if not token.startswith(TOKEN_PREFIX) or len(token) > _MAX_TOKEN_CHARS:
         return None
     digest = token_sha256(token)
-    row = session.scalar(select(ApiToken).where(ApiToken.token_sha256 == digest))
+    row = session.execute(_TOKEN_WITH_USER, {"digest": digest}).unique().scalar_one_or_none()
     if row is None or not hmac.compare_digest(row.token_sha256, digest):
         return None
     if row.revoked_at is not None or not row.user.is_enabled:

@@ -7,7 +7,9 @@ from urllib.parse import urlsplit
 from flask import (
     Blueprint,
     Response,
+    current_app,
     flash,
+    g,
     redirect,
     render_template,
     request,
@@ -16,6 +18,7 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
+from flask_wtf.csrf import generate_csrf
 
 from workflow_app.accounts.forms import LoginForm, PasswordChangeForm
 from workflow_app.accounts.operations import (
@@ -75,6 +78,12 @@ def login() -> str | Response:
             session.clear()
             session.update(keep)
             login_user(user)
+            # The new session's CSRF secret now, in the cookie set with the sign-in: otherwise
+            # the first page makes one and sets the cookie again, and a client that keeps the
+            # sign-in cookie (scripts, load generators) pays for that on every page. The login
+            # form's token, kept on `g`, belonged to the old session.
+            g.pop(current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token"), None)
+            generate_csrf()
             return redirect(safe_next(request.args.get("next")))
         flash(_("Wrong username or password, or the account is disabled."), "danger")
     return render_template("account/login.html", form=form)
