@@ -44,7 +44,7 @@ from workflow_app.workflow.operations import (
     FileUpload,
     perform_action,
 )
-from workflow_app.workflow.queries import open_submission, snapshot_of
+from workflow_app.workflow.queries import activity_query, open_submission, snapshot_of
 from workflow_app.workflow.trail import build_trail, evidence_dict, iso, person
 
 api_bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -158,12 +158,11 @@ def _unit_paths() -> dict[int, tuple[int, ...]]:
     return unit_paths(db.session)
 
 
+_ACTIVITY = activity_query()
+
+
 def _load_activity(activity_id: int) -> Activity:
-    activity = db.session.scalar(
-        select(Activity)
-        .where(Activity.id == activity_id)
-        .options(selectinload(Activity.levels), selectinload(Activity.unit))
-    )
+    activity = db.session.scalar(_ACTIVITY, {"activity_id": activity_id})
     if activity is None:
         raise ApiError(404, "not_found", "activity not found")
     return activity

@@ -179,7 +179,12 @@ def decode_entry(row: AuditEntry) -> EntryView:
     subject = doc.get("subject") if isinstance(doc.get("subject"), dict) else {}
     payload = doc.get("payload") if isinstance(doc.get("payload"), dict) else {}
     roles = actor.get("roles") if isinstance(actor.get("roles"), list) else []
-    time_value = _parse_body_time(doc.get("time")) or row.recorded_at
+    recorded = format_time(row.recorded_at)
+    # The body's time is the recorded one but in a tampered entry: parse the text only then.
+    body_time = doc.get("time")
+    time_value = (
+        row.recorded_at if body_time == recorded else _parse_body_time(body_time) or row.recorded_at
+    )
 
     view = EntryView(
         seq=row.seq,
@@ -203,7 +208,7 @@ def decode_entry(row: AuditEntry) -> EntryView:
         problem=problem,
     )
     if problem is None:
-        differing = _columns_differing(row, doc)
+        differing = _columns_differing(row, doc, recorded)
         if differing:
             view = _with_problem(
                 view, "indexed columns differ from the hashed body: " + ", ".join(differing)
@@ -248,7 +253,9 @@ def _evidence_refs(value: Any) -> tuple[EvidenceRef, ...]:
     return tuple(refs)
 
 
-def _columns_differing(row: AuditEntry, doc: dict[str, Any]) -> list[str]:
+def _columns_differing(row: AuditEntry, doc: dict[str, Any], recorded: str) -> list[str]:
+    """The indexed columns that disagree with the body; `recorded` is `format_time` of the
+    row's recorded_at."""
     actor = doc.get("actor") if isinstance(doc.get("actor"), dict) else {}
     subject = doc.get("subject") if isinstance(doc.get("subject"), dict) else {}
     expected: dict[str, Any] = {
@@ -259,7 +266,7 @@ def _columns_differing(row: AuditEntry, doc: dict[str, Any]) -> list[str]:
         **{name: subject.get(name) for name in _SUBJECT_COLUMNS},
     }
     differing = [name for name, value in expected.items() if getattr(row, name) != value]
-    if doc.get("time") != format_time(row.recorded_at):
+    if doc.get("time") != recorded:
         differing.append("recorded_at")
     return differing
 
@@ -324,12 +331,21 @@ def page_of_entries(
     seq = AuditEntry.seq
     ascending = after_seq is not None or (before_seq is None and oldest_first)
     cursor: list[ColumnElement[bool]] = []
+    # Whether anything matches beyond the cursor, the other way from the page. Nothing matching
+    # lies between the cursor and the page (it holds the nearest matches), so this is whether
+    # the page has neighbours that way; it is asked in the page's own statement.
+    beyond: list[ColumnElement[bool]] = []
     if after_seq is not None:
         cursor.append(seq > after_seq)
+        beyond.append(seq <= after_seq)
     if before_seq is not None:
         cursor.append(seq < before_seq)
+        beyond.append(seq >= before_seq)
     # One more than asked for says whether the scan direction has more.
-    rows = _fetch(session, plan, cursor, ascending=ascending, count=limit + 1)
+    fetched = _fetch(session, plan, cursor, beyond, ascending=ascending, count=limit + 1)
+    rows = [row for row in fetched if _on_page(row.seq, after_seq, before_seq)]
+    rows.sort(key=lambda row: row.seq, reverse=not ascending)
+    more_beyond = len(rows) < len(fetched)
     more_in_scan_direction = len(rows) > limit
     rows = rows[:limit]
     seqs = [row.seq for row in rows]
@@ -345,11 +361,9 @@ def page_of_entries(
         return Page([], limit, oldest_first, None, None)
 
     if ascending:
-        has_newer = more_in_scan_direction
-        has_older = after_seq is not None and _exists(session, plan, [seq < bottom])
+        has_newer, has_older = more_in_scan_direction, more_beyond
     else:
-        has_older = more_in_scan_direction
-        has_newer = before_seq is not None and _exists(session, plan, [seq > top])
+        has_newer, has_older = more_beyond, more_in_scan_direction
 
     views = [decode_entry(row) for row in rows]
     views.sort(key=lambda view: view.seq, reverse=not oldest_first)
@@ -362,26 +376,43 @@ def page_of_entries(
     )
 
 
+def _on_page(seq: int, after_seq: int | None, before_seq: int | None) -> bool:
+    return (after_seq is None or seq > after_seq) and (before_seq is None or seq < before_seq)
+
+
 def _fetch(
     session: Session,
     plan: _Plan,
     cursor: list[ColumnElement[bool]],
+    beyond: list[ColumnElement[bool]],
     *,
     ascending: bool,
     count: int,
 ) -> list[AuditEntry]:
+    """The first `count` matches past the cursor in scan order, and with `beyond` conditions
+    also the nearest match on the other side of the cursor, in one statement (unordered)."""
+    page = _entries_query(plan, cursor, ascending=ascending, count=count)
+    if not beyond:
+        return list(session.scalars(page))
+    # Each branch is wrapped as a subquery: SQLite refuses LIMIT inside a bare compound member.
+    nearest = _entries_query(plan, beyond, ascending=not ascending, count=1)
+    both = union_all(select(page.subquery()), select(nearest.subquery()))
+    return list(session.scalars(select(AuditEntry).from_statement(both)))
+
+
+def _entries_query(
+    plan: _Plan, cursor: list[ColumnElement[bool]], *, ascending: bool, count: int
+) -> Select[tuple[AuditEntry]]:
     order = AuditEntry.seq.asc() if ascending else AuditEntry.seq.desc()
     if plan.actions is None:
-        query = select(AuditEntry).where(*plan.conditions, *cursor).order_by(order).limit(count)
-    else:
-        wanted = _seq_query(plan, cursor, ascending=ascending, count=count)
-        query = (
-            select(AuditEntry)
-            .where(AuditEntry.seq.in_(select(wanted.c.seq)))
-            .order_by(order)
-            .limit(count)
-        )
-    return list(session.scalars(query))
+        return select(AuditEntry).where(*plan.conditions, *cursor).order_by(order).limit(count)
+    wanted = _seq_query(plan, cursor, ascending=ascending, count=count)
+    return (
+        select(AuditEntry)
+        .where(AuditEntry.seq.in_(select(wanted.c.seq)))
+        .order_by(order)
+        .limit(count)
+    )
 
 
 def _seq_query(
@@ -408,14 +439,6 @@ def _seq_query(
         for action in plan.actions
     ]
     return union_all(*branches).subquery()
-
-
-def _exists(session: Session, plan: _Plan, cursor: list[ColumnElement[bool]]) -> bool:
-    if plan.actions is None:
-        query: Select[Any] = select(AuditEntry.seq).where(*plan.conditions, *cursor).limit(1)
-    else:
-        query = select(_seq_query(plan, cursor, ascending=True, count=1).c.seq).limit(1)
-    return session.execute(query).first() is not None
 
 
 def _plan(session: Session, audit_filter: AuditFilter) -> _Plan:

@@ -27,7 +27,7 @@ from flask import (
 )
 from flask_login import current_user, login_required
 from sqlalchemy import select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session
 
 from state_machines import may_read_audit_log, may_verify_audit_log
 from tools.verify_audit import Checkpoint, EntryRecord, write_export
@@ -51,6 +51,7 @@ from workflow_app.extensions import db
 from workflow_app.formatting import to_bangkok
 from workflow_app.models_base import utcnow
 from workflow_app.plans.models import Activity, Plan
+from workflow_app.workflow.queries import PLAN_HEADING, activity_query
 from workflow_app.workflow.trail import build_trail
 
 audit_bp = Blueprint("audit", __name__, url_prefix="/audit")
@@ -79,6 +80,13 @@ def auditors_only(view: View) -> View:
 
 
 # --- explorer ---------------------------------------------------------------------------------
+
+
+# The filter form's choices, built once (building a statement costs more than running it).
+_PLAN_CHOICES = select(Plan.id, Plan.fiscal_year, Plan.agency).order_by(
+    Plan.fiscal_year.desc(), Plan.id
+)
+_USERNAMES = select(User.username).order_by(User.username)
 
 
 @audit_bp.get("")
@@ -121,13 +129,9 @@ def explorer() -> tuple[str, int]:
         newest_url=url_for("audit.explorer", **kept),
         filter_args=kept,
         filtered=bool(filter_params(args, FILTER_PARAMETERS)),
-        plans=db.session.execute(
-            select(Plan.id, Plan.fiscal_year, Plan.agency).order_by(
-                Plan.fiscal_year.desc(), Plan.id
-            )
-        ).all(),
+        plans=db.session.execute(_PLAN_CHOICES).all(),
         actions=action_choices(db.session),
-        usernames=db.session.scalars(select(User.username).order_by(User.username)).all(),
+        usernames=db.session.scalars(_USERNAMES).all(),
     )
     return html, 422 if errors else 200
 
@@ -141,19 +145,13 @@ def _seq_parameter(value: str) -> int | None:
 
 # --- certification trail ----------------------------------------------------------------------
 
+_ACTIVITY = activity_query(PLAN_HEADING)
+
 
 @audit_bp.get("/activities/<int(max=2147483647):activity_id>")
 @auditors_only
 def trail(activity_id: int) -> str:
-    activity = db.session.scalar(
-        select(Activity)
-        .where(Activity.id == activity_id)
-        .options(
-            selectinload(Activity.levels),
-            selectinload(Activity.unit),
-            selectinload(Activity.plan),
-        )
-    )
+    activity = db.session.scalar(_ACTIVITY, {"activity_id": activity_id})
     if activity is None:
         abort(404)
     levels = build_trail(db.session, activity)

@@ -14,6 +14,7 @@ from __future__ import annotations
 import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import cache
 
 from markupsafe import Markup, escape
 
@@ -58,12 +59,19 @@ class BarRow:
     fill: str = PROGRESS_FILL
 
 
-def _attrs(**values: object) -> str:
+@cache
+def _attr_name(name: str) -> str:
     # Trailing underscores allow Python keywords; underscores become SVG's hyphens.
-    return " ".join(
-        f'{name.rstrip("_").replace("_", "-")}="{escape(str(value))}"'
-        for name, value in values.items()
-    )
+    return name.rstrip("_").replace("_", "-")
+
+
+def _attr_value(value: object) -> str:
+    # Numbers need no escaping, and a chart is mostly numbers.
+    return str(value) if isinstance(value, int | float) else escape(str(value))
+
+
+def _attrs(**values: object) -> str:
+    return " ".join(f'{_attr_name(name)}="{_attr_value(value)}"' for name, value in values.items())
 
 
 def _spacing_width(char: str) -> float:

@@ -4,16 +4,22 @@ query), always limited to the activities the user may view.
 Visibility depends only on an activity's unit path, so `may_view_activity` is asked once per
 unit (all units are loaded in one query) and the answer becomes a `unit_id IN (...)` filter;
 that lets counts and sums stay in SQL without a second permission rule.
+
+The statements are built once per process, with the units and the plan as parameters: building
+one costs more than running it.
 """
 
 from __future__ import annotations
 
+from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
+from typing import Any, NamedTuple
 
-from sqlalchemy import ColumnElement, case, func, select
-from sqlalchemy.orm import InstrumentedAttribute, Session, load_only
+from sqlalchemy import bindparam, func, select
+from sqlalchemy.orm import Session, load_only
 
 from state_machines import Actor, State, may_view_activity
 from workflow_app.accounts.unit_tree import UnitInfo, load_units
@@ -30,9 +36,12 @@ class Scope:
     unit_ids: frozenset[int]
     units: dict[int, UnitInfo] = field(repr=False)
 
-    def clause(self, column: InstrumentedAttribute[int]) -> ColumnElement[bool]:
-        # Sorted for a stable statement (and cache key); an empty set compiles to "false".
-        return column.in_(sorted(self.unit_ids))
+    def params(self, **more: Any) -> dict[str, Any]:
+        """Parameters for a statement filtered by `_IN_SCOPE` (an empty scope matches nothing)."""
+        return {"unit_ids": sorted(self.unit_ids), **more}
+
+
+_IN_SCOPE = Activity.unit_id.in_(bindparam("unit_ids", expanding=True))
 
 
 def scope_for(session: Session, actor: Actor) -> Scope:
@@ -41,27 +50,34 @@ def scope_for(session: Session, actor: Actor) -> Scope:
     return Scope(unit_ids=visible, units=units)
 
 
-@dataclass(frozen=True)
-class PlanChoice:
+class PlanChoice(NamedTuple):
+    """What the dashboard shows of a plan: its heading, and its entry in the switcher."""
+
     id: int
     fiscal_year: int
     title: str
     agency: str
+    ministry: str
+
+
+_PLAN_COLUMNS = (Plan.id, Plan.fiscal_year, Plan.title, Plan.agency, Plan.ministry)
+_VISIBLE_PLANS = (
+    select(*_PLAN_COLUMNS)
+    .where(select(Activity.id).where(Activity.plan_id == Plan.id, _IN_SCOPE).exists())
+    .order_by(Plan.fiscal_year.desc(), Plan.id.desc())
+)
+_PLAN = select(*_PLAN_COLUMNS).where(Plan.id == bindparam("plan_id"))
 
 
 def visible_plans(session: Session, scope: Scope) -> list[PlanChoice]:
     """Plans with at least one activity the user may view, latest fiscal year first."""
-    has_visible = (
-        select(Activity.id)
-        .where(Activity.plan_id == Plan.id, scope.clause(Activity.unit_id))
-        .exists()
-    )
-    rows = session.execute(
-        select(Plan.id, Plan.fiscal_year, Plan.title, Plan.agency)
-        .where(has_visible)
-        .order_by(Plan.fiscal_year.desc(), Plan.id.desc())
-    ).all()
-    return [PlanChoice(row.id, row.fiscal_year, row.title, row.agency) for row in rows]
+    return [PlanChoice._make(row) for row in session.execute(_VISIBLE_PLANS, scope.params())]
+
+
+def plan_choice(session: Session, plan_id: int) -> PlanChoice | None:
+    """Any plan by id, whether or not the user may view an activity of it."""
+    row = session.execute(_PLAN, {"plan_id": plan_id}).first()
+    return None if row is None else PlanChoice._make(row)
 
 
 @dataclass(frozen=True)
@@ -79,20 +95,20 @@ class StateSummary:
 
 
 def state_summary(session: Session, plan_id: int, scope: Scope) -> StateSummary:
-    met = func.sum(case((Activity.certified_level >= Activity.target_level, 1), else_=0))
-    rows = session.execute(
-        select(Activity.state, func.count(Activity.id), met)
-        .where(Activity.plan_id == plan_id, scope.clause(Activity.unit_id))
-        .group_by(Activity.state)
-    ).all()
-    found = {state: (int(count), int(met_count or 0)) for state, count, met_count in rows}
-    counts = {state: found.get(state, (0, 0))[0] for state in STATE_ORDER}
+    """The plan's visible activities by state (the page summarises the rows it loads anyway)."""
+    return summarise_states(plan_activities(session, plan_id, scope))
+
+
+def summarise_states(activities: Sequence[Activity]) -> StateSummary:
+    """Counts by state and of targets met, over activities the page has loaded anyway."""
+    found: Counter[str] = Counter(activity.state for activity in activities)
+    counts = {state: found[state] for state in STATE_ORDER}
     # A state the definition no longer knows would still be counted, after the known ones.
-    counts.update({state: value[0] for state, value in found.items() if state not in counts})
+    counts.update({state: count for state, count in found.items() if state not in counts})
     return StateSummary(
         counts=counts,
-        total=sum(counts.values()),
-        met=sum(value[1] for value in found.values()),
+        total=len(activities),
+        met=sum(1 for activity in activities if activity.target_met),
     )
 
 
@@ -108,21 +124,21 @@ class StrategyBudget:
         return None if self.budget_satang is None else Decimal(self.budget_satang) / 100
 
 
+_BUDGETS = (
+    select(
+        Strategy.number, Strategy.title, func.count(Activity.id), func.sum(Activity.budget_satang)
+    )
+    .join(Tactic, Tactic.strategy_id == Strategy.id)
+    .join(Activity, Activity.tactic_id == Tactic.id)
+    .where(Strategy.plan_id == bindparam("plan_id"), _IN_SCOPE)
+    .group_by(Strategy.id, Strategy.position, Strategy.number, Strategy.title)
+    .order_by(Strategy.position)
+)
+
+
 def budget_by_strategy(session: Session, plan_id: int, scope: Scope) -> list[StrategyBudget]:
     """Budget per strategy over the visible activities, in document order."""
-    rows = session.execute(
-        select(
-            Strategy.number,
-            Strategy.title,
-            func.count(Activity.id),
-            func.sum(Activity.budget_satang),
-        )
-        .join(Tactic, Tactic.strategy_id == Strategy.id)
-        .join(Activity, Activity.tactic_id == Tactic.id)
-        .where(Strategy.plan_id == plan_id, scope.clause(Activity.unit_id))
-        .group_by(Strategy.id, Strategy.position, Strategy.number, Strategy.title)
-        .order_by(Strategy.position)
-    ).all()
+    rows = session.execute(_BUDGETS, scope.params(plan_id=plan_id)).all()
     # PostgreSQL sums BIGINT as NUMERIC (Decimal), SQLite as int: satang are whole either way.
     return [
         StrategyBudget(number, title, int(count), None if total is None else int(total))
@@ -148,35 +164,36 @@ class ActivityRow:
         return None if self.due_date is None else (self.today - self.due_date).days
 
 
-# Only what the page shows: the long JSON columns stay in the database.
-_ACTIVITY_COLUMNS = (
-    Activity.id,
-    Activity.code,
-    Activity.title,
-    Activity.position,
-    Activity.target_level,
-    Activity.level_count,
-    Activity.certified_level,
-    Activity.state,
-    Activity.quarter_mask,
-    Activity.unit_id,
+_PLAN_ACTIVITIES = (
+    select(Activity)
+    .where(Activity.plan_id == bindparam("plan_id"), _IN_SCOPE)
+    # Only what the page shows: the long JSON columns stay in the database.
+    .options(
+        load_only(
+            Activity.id,
+            Activity.code,
+            Activity.title,
+            Activity.position,
+            Activity.target_level,
+            Activity.level_count,
+            Activity.certified_level,
+            Activity.state,
+            Activity.quarter_mask,
+            Activity.unit_id,
+            raiseload=True,
+        )
+    )
+    .order_by(Activity.position)
 )
 
 
 def plan_activities(session: Session, plan_id: int, scope: Scope) -> list[Activity]:
-    return list(
-        session.scalars(
-            select(Activity)
-            .where(Activity.plan_id == plan_id, scope.clause(Activity.unit_id))
-            .options(load_only(*_ACTIVITY_COLUMNS, raiseload=True))
-            .order_by(Activity.position)
-        )
-    )
+    return list(session.scalars(_PLAN_ACTIVITIES, scope.params(plan_id=plan_id)))
 
 
 @dataclass(frozen=True)
 class Dashboard:
-    plan: Plan
+    plan: PlanChoice
     today: date
     rows: list[ActivityRow]
     states: StateSummary
@@ -209,8 +226,9 @@ class Dashboard:
         return sorted(rows, key=lambda row: (row.due_date or self.today, row.activity.position))
 
 
-def load_dashboard(session: Session, plan: Plan, scope: Scope, today: date) -> Dashboard:
+def load_dashboard(session: Session, plan: PlanChoice, scope: Scope, today: date) -> Dashboard:
     year = plan.fiscal_year
+    activities = plan_activities(session, plan.id, scope)
     rows = [
         ActivityRow(
             activity=activity,
@@ -222,14 +240,14 @@ def load_dashboard(session: Session, plan: Plan, scope: Scope, today: date) -> D
             next_due=fiscal.next_due(year, activity.quarters, today),
             today=today,
         )
-        for activity in plan_activities(session, plan.id, scope)
+        for activity in activities
     ]
     current_quarter = fiscal.quarter_of(today) if fiscal.fiscal_year_of(today) == year else None
     return Dashboard(
         plan=plan,
         today=today,
         rows=rows,
-        states=state_summary(session, plan.id, scope),
+        states=summarise_states(activities),
         budgets=budget_by_strategy(session, plan.id, scope),
         current_quarter=current_quarter,
     )

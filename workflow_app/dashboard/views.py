@@ -6,9 +6,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from itertools import groupby
 
-from flask import Blueprint, abort, current_app, render_template, request, session
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
+from flask import Blueprint, abort, current_app, render_template, request
 from flask_login import current_user, login_required
 from markupsafe import Markup
 
@@ -17,14 +15,16 @@ from workflow_app.dashboard.queries import (
     Dashboard,
     PlanChoice,
     load_dashboard,
+    plan_choice,
     scope_for,
     visible_plans,
 )
 from workflow_app.extensions import db
 from workflow_app.formatting import BANGKOK, format_code
-from workflow_app.plans.models import Plan
 from workflow_app.thai_text import to_thai_digits
-from workflow_app.web.context import state_label
+from workflow_app.web.context import state_label, thai_digits_on
+from workflow_app.web.i18n import gettext as _
+from workflow_app.web.i18n import lazy_gettext as _l
 
 dashboard_bp = Blueprint("dashboard", __name__)
 
@@ -62,7 +62,7 @@ def today() -> date:
 
 def _digits(value: object) -> str:
     text = str(value)
-    return to_thai_digits(text) if session.get("thai_digits", False) else text
+    return to_thai_digits(text) if thai_digits_on() else text
 
 
 def _requested_plan_id() -> int | None:
@@ -81,7 +81,7 @@ def _plan_groups(choices: list[PlanChoice]) -> list[tuple[int, list[PlanChoice]]
 
 
 def _charts(dashboard: Dashboard) -> dict[str, Markup]:
-    thai = bool(session.get("thai_digits", False))
+    thai = thai_digits_on()
     progress_rows = [
         charts.ProgressRow(
             label=f"{format_code(row.activity.code, thai_digits=thai)} {row.activity.title}",
@@ -133,15 +133,14 @@ def index() -> str:
     plan_id = _requested_plan_id()
     if plan_id is None:
         plan_id = choices[0].id if choices else None
-    plan = None if plan_id is None else db.session.get(Plan, plan_id)
+    plan = next((choice for choice in choices if choice.id == plan_id), None)
+    if plan is None and plan_id is not None:
+        plan = plan_choice(db.session, plan_id) or abort(404)
+        # A plan asked for by id in which the user sees nothing: keep the switcher truthful.
+        choices.append(plan)
     if plan is None:
-        if plan_id is not None:
-            abort(404)
         # Nothing to show: no plan holds an activity this user may view.
         return render_template("dashboard/index.html", plan=None, plan_groups=[], today=today())
-    if all(choice.id != plan.id for choice in choices):
-        # A plan asked for by id in which the user sees nothing: keep the switcher truthful.
-        choices.append(PlanChoice(plan.id, plan.fiscal_year, plan.title, plan.agency))
     dashboard = load_dashboard(db.session, plan, scope, today())
     return render_template(
         "dashboard/index.html",

@@ -10,6 +10,7 @@ from sqlalchemy import (
     BigInteger,
     CheckConstraint,
     ForeignKey,
+    Index,
     Integer,
     String,
     Text,
@@ -87,12 +88,15 @@ class Activity(Base):
     __table_args__ = (
         UniqueConstraint("plan_id", "code"),
         UniqueConstraint("plan_id", "position"),
+        # A plan's activities in the units a user may view (dashboard, API plan list): one probe
+        # and an index-only read per plan. It serves plan_id alone too, as its prefix.
+        Index("ix_activities_plan_unit", "plan_id", "unit_id"),
         CheckConstraint("certified_level >= 0 AND certified_level <= level_count", name="level"),
         CheckConstraint("quarter_mask >= 0 AND quarter_mask <= 15", name="quarters"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    plan_id: Mapped[int] = mapped_column(ForeignKey("plans.id", ondelete="CASCADE"), index=True)
+    plan_id: Mapped[int] = mapped_column(ForeignKey("plans.id", ondelete="CASCADE"))
     tactic_id: Mapped[int] = mapped_column(ForeignKey("tactics.id", ondelete="CASCADE"), index=True)
     position: Mapped[int] = mapped_column(Integer)  # document order within the plan
     code: Mapped[str] = mapped_column(String(32))  # Arabic digits, as printed otherwise ("3.1.2")

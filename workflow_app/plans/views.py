@@ -5,7 +5,6 @@ from __future__ import annotations
 from flask import Blueprint, Response, abort, redirect, render_template, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import func, select
-from sqlalchemy.orm import selectinload
 
 from state_machines import may_report_on, may_view_activity, sees_whole_plan_in_reports
 from workflow_app.accounts.unit_tree import load_units
@@ -61,11 +60,6 @@ def plan_view(plan_id: int) -> str:
 def activity_view(activity_id: int) -> tuple[str, int]:
     """The activity page; it belongs to the workflow (its permissions, actions and trail), which
     renders it. The endpoint stays here so that links to `plans.activity_view` keep working."""
-    from workflow_app.workflow.views import activity_page
+    from workflow_app.workflow.views import show_activity
 
-    activity = db.session.scalar(
-        select(Activity)
-        .where(Activity.id == activity_id)
-        .options(selectinload(Activity.levels), selectinload(Activity.unit))
-    ) or abort(404)
-    return activity_page(activity)
+    return show_activity(activity_id)

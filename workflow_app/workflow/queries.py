@@ -2,12 +2,33 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy import Select, bindparam, select
+from sqlalchemy.orm import Session, joinedload, selectinload
+from sqlalchemy.orm.interfaces import ORMOption
 
 from state_machines import PENDING_STATES, ActivitySnapshot, PendingSubmission, State
-from workflow_app.plans.models import Activity
+from workflow_app.accounts.models import Unit
+from workflow_app.plans.models import Activity, Plan
 from workflow_app.workflow.models import Submission
+
+# The activity's unit comes joined with two levels above it: in the department → division →
+# section tree, `Unit.path_ids()` (permissions) and `Unit.full_name()` (display) then walk the
+# parents without a query per level; a deeper unit lazy-loads the rest as it goes.
+UNIT_AND_ANCESTORS = joinedload(Activity.unit).joinedload(Unit.parent).joinedload(Unit.parent)
+# The plan's name and year for the breadcrumb; not the source document, which can be large.
+PLAN_HEADING = joinedload(Activity.plan).defer(Plan.source_text)
+
+
+def activity_query(*more: ORMOption) -> Select[tuple[Activity]]:
+    """One activity (parameter `activity_id`) with its levels and its unit's path, all joined
+    in one query, and `more` loader options. Callers build theirs once: building a statement
+    costs more than running it."""
+    return (
+        select(Activity)
+        .where(Activity.id == bindparam("activity_id"))
+        .options(joinedload(Activity.levels), UNIT_AND_ANCESTORS, *more)
+    )
+
 
 _OPEN_STATUSES = {
     State.SUBMITTED: ("submitted",),
@@ -16,22 +37,30 @@ _OPEN_STATUSES = {
 }
 
 
+_OPEN_SUBMISSION = (
+    select(Submission)
+    .where(
+        Submission.activity_id == bindparam("activity_id"),
+        Submission.level == bindparam("level"),
+        Submission.status.in_(bindparam("statuses", expanding=True)),
+    )
+    .order_by(Submission.id.desc())
+    .limit(1)
+    .options(selectinload(Submission.evidence))
+)
+
+
 def open_submission(session: Session, activity: Activity) -> Submission | None:
     """The submission waiting for a decision, or the returned one the officer is answering."""
     statuses = _OPEN_STATUSES.get(State(activity.state))
     if statuses is None:
         return None
-    return session.scalar(
-        select(Submission)
-        .where(
-            Submission.activity_id == activity.id,
-            Submission.level == activity.certified_level + 1,
-            Submission.status.in_(statuses),
-        )
-        .order_by(Submission.id.desc())
-        .limit(1)
-        .options(selectinload(Submission.evidence))
-    )
+    params = {
+        "activity_id": activity.id,
+        "level": activity.certified_level + 1,
+        "statuses": list(statuses),
+    }
+    return session.scalar(_OPEN_SUBMISSION, params)
 
 
 def certified_submission(session: Session, activity: Activity, level: int) -> Submission | None:

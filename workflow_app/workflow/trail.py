@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session, selectinload
 
 from workflow_app.accounts.models import User
@@ -58,11 +58,28 @@ def decision_dict(decision: WorkflowDecision, people: dict[int, User]) -> dict[s
     }
 
 
+_USERS = select(User).where(User.id.in_(bindparam("ids", expanding=True)))
+
+
 def users_by_id(session: Session, ids: Iterable[int]) -> dict[int, User]:
     wanted = set(ids)
     if not wanted:
         return {}
-    return {user.id: user for user in session.scalars(select(User).where(User.id.in_(wanted)))}
+    return {user.id: user for user in session.scalars(_USERS, {"ids": sorted(wanted)})}
+
+
+# Built once (every activity page and API trail runs them): building costs more than running.
+_SUBMISSIONS = (
+    select(Submission)
+    .where(Submission.activity_id == bindparam("activity_id"))
+    .order_by(Submission.id)
+    .options(selectinload(Submission.evidence))
+)
+_DECISIONS = (
+    select(WorkflowDecision)
+    .where(WorkflowDecision.activity_id == bindparam("activity_id"))
+    .order_by(WorkflowDecision.id)
+)
 
 
 def build_trail(
@@ -70,17 +87,9 @@ def build_trail(
 ) -> list[dict[str, Any]]:
     """One entry per rubric level, in order: its submissions oldest first, each with its evidence
     and its decisions (submit included) in the order they were taken."""
-    submissions = session.scalars(
-        select(Submission)
-        .where(Submission.activity_id == activity.id)
-        .order_by(Submission.id)
-        .options(selectinload(Submission.evidence))
-    ).all()
-    decisions = session.scalars(
-        select(WorkflowDecision)
-        .where(WorkflowDecision.activity_id == activity.id)
-        .order_by(WorkflowDecision.id)
-    ).all()
+    params = {"activity_id": activity.id}
+    submissions = session.scalars(_SUBMISSIONS, params).all()
+    decisions = session.scalars(_DECISIONS, params).all()
     people = users_by_id(
         session, [s.submitted_by_id for s in submissions] + [d.actor_id for d in decisions]
     )

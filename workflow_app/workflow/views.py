@@ -24,12 +24,10 @@ from flask import (
     url_for,
 )
 from flask.typing import ResponseReturnValue
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_babel.speaklater import LazyString
 from flask_login import current_user, login_required
 from sqlalchemy import select
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import joinedload
 
 from state_machines import (
     PENDING_STATES,
@@ -52,6 +50,8 @@ from workflow_app.formatting import BANGKOK
 from workflow_app.plans.fiscal import fiscal_year_of, quarter_of
 from workflow_app.plans.models import Activity
 from workflow_app.web.context import state_label
+from workflow_app.web.i18n import gettext as _
+from workflow_app.web.i18n import lazy_gettext as _l
 from workflow_app.workflow.errors import WorkflowFailure
 from workflow_app.workflow.forms import ACCEPTED_EXTENSIONS, DecisionForm, SubmitEvidenceForm
 from workflow_app.workflow.models import EvidenceItem, Submission, WorkflowDecision
@@ -63,7 +63,12 @@ from workflow_app.workflow.operations import (
     FileUpload,
     perform_action,
 )
-from workflow_app.workflow.queries import open_submission, snapshot_of
+from workflow_app.workflow.queries import (
+    PLAN_HEADING,
+    activity_query,
+    open_submission,
+    snapshot_of,
+)
 from workflow_app.workflow.trail import build_trail
 
 workflow_bp = Blueprint("workflow", __name__)
@@ -208,16 +213,12 @@ def _user() -> User:
     return cast(User, current_user._get_current_object())  # type: ignore[attr-defined]
 
 
+# After a failed action the engine has rolled back; pages show what is stored now.
+_ACTIVITY = activity_query(PLAN_HEADING).execution_options(populate_existing=True)
+
+
 def _load_activity(activity_id: int) -> Activity:
-    activity = db.session.scalar(
-        select(Activity)
-        .where(Activity.id == activity_id)
-        .options(
-            selectinload(Activity.levels), joinedload(Activity.unit), joinedload(Activity.plan)
-        )
-        # After a failed action the engine has rolled back; show what is stored now.
-        .execution_options(populate_existing=True)
-    )
+    activity = db.session.scalar(_ACTIVITY, {"activity_id": activity_id})
     if activity is None:
         abort(404)
     return activity
@@ -474,6 +475,11 @@ def _person_name(person: dict[str, Any] | User | None) -> str:
 
 
 # --- Activity page ----------------------------------------------------------------------------
+
+
+def show_activity(activity_id: int) -> tuple[str, int]:
+    """GET of the activity page (the route is `plans.activity_view`)."""
+    return activity_page(_load_activity(activity_id))
 
 
 def activity_page(
