@@ -7,6 +7,8 @@ from datetime import date, datetime
 from itertools import groupby
 
 from flask import Blueprint, abort, current_app, render_template, request
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from markupsafe import Markup
 
@@ -23,8 +25,6 @@ from workflow_app.extensions import db
 from workflow_app.formatting import BANGKOK, format_code
 from workflow_app.thai_text import to_thai_digits
 from workflow_app.web.context import state_label, thai_digits_on
-from workflow_app.web.i18n import gettext as _
-from workflow_app.web.i18n import lazy_gettext as _l
 
 dashboard_bp = Blueprint("dashboard", __name__)
 

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from flask import Flask, current_app, g, session
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from state_machines import may_administer, may_read_audit_log
-from workflow_app.web.i18n import lazy_gettext as _l
 
 STATE_LABELS = {
     "open": _l("Open for evidence"),

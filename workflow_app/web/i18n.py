@@ -7,7 +7,6 @@ from typing import Any
 
 from flask import Flask, current_app, g, has_app_context, session
 from flask_babel import Domain, get_locale, get_translations
-from flask_babel.speaklater import LazyString
 from flask_login import current_user
 from jinja2 import pass_eval_context
 from jinja2.nodes import EvalContext
@@ -86,24 +85,15 @@ class RequestCachedDomain(Domain):
 
 
 def catalogue() -> Any:
-    """This request's translations (babel.support.Translations), for the templates' `_()`."""
+    """This request's translations (babel.support.Translations), for the templates' `_()`.
+    Python code keeps using flask_babel's gettext, which reaches the same cached catalogue
+    through `RequestCachedDomain`."""
     state = _babel_state()
     if state is not None:
         translations = _cached(state, getattr(state, "babel_domain", None))
         if translations is not None:
             return translations
     return get_translations()
-
-
-def gettext(string: str, **variables: Any) -> str:
-    """`flask_babel.gettext` through `catalogue()`: the same answer, a fraction of the cost."""
-    text: str = catalogue().ugettext(string)
-    return text % variables if variables else text
-
-
-def lazy_gettext(string: str, **variables: Any) -> LazyString:
-    """`flask_babel.lazy_gettext`, translated by `gettext` above when used."""
-    return LazyString(gettext, string, **variables)
 
 
 @pass_eval_context

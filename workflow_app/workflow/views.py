@@ -24,6 +24,8 @@ from flask import (
     url_for,
 )
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_babel.speaklater import LazyString
 from flask_login import current_user, login_required
 from sqlalchemy import select
@@ -42,16 +44,17 @@ from state_machines import (
     available_actions,
     check,
     may_view_activity,
+    required_roles,
+    sources,
 )
-from workflow_app.accounts.models import Unit, User
+from workflow_app.accounts.models import User
+from workflow_app.accounts.unit_tree import load_units
 from workflow_app.evidence.app_store import evidence_store
 from workflow_app.extensions import db
 from workflow_app.formatting import BANGKOK
 from workflow_app.plans.fiscal import fiscal_year_of, quarter_of
 from workflow_app.plans.models import Activity
 from workflow_app.web.context import state_label
-from workflow_app.web.i18n import gettext as _
-from workflow_app.web.i18n import lazy_gettext as _l
 from workflow_app.workflow.errors import WorkflowFailure
 from workflow_app.workflow.forms import ACCEPTED_EXTENSIONS, DecisionForm, SubmitEvidenceForm
 from workflow_app.workflow.models import EvidenceItem, Submission, WorkflowDecision
@@ -860,11 +863,17 @@ class InboxSection:
     items: list[InboxItem]
 
 
-# Per role: the action that puts an activity on the list, and the states worth asking about.
-_QUEUES: tuple[tuple[Role, Action, tuple[str, ...]], ...] = (
-    (Role.OFFICER, Action.SUBMIT, (State.OPEN.value, State.RETURNED.value)),
-    (Role.REVIEWER, Action.FORWARD, (State.SUBMITTED.value,)),
-    (Role.DIVISION_HEAD, Action.APPROVE, (State.FORWARDED.value,)),
+def _queue(action: Action) -> tuple[Role, Action, tuple[str, ...]]:
+    """The role an inbox list is for and the states worth asking about, as the workflow
+    definition states them for `action`."""
+    states = sorted(sources(action), key=list(State).index)
+    (role,) = {role for state in states for role in required_roles(action, state)}
+    return role, action, tuple(state.value for state in states)
+
+
+# Per role: the action that puts an activity on its list.
+_QUEUES: tuple[tuple[Role, Action, tuple[str, ...]], ...] = tuple(
+    _queue(action) for action in (Action.SUBMIT, Action.FORWARD, Action.APPROVE)
 )
 _QUEUE_TEXT: dict[Role, tuple[LazyString, LazyString, str]] = {
     Role.OFFICER: (
@@ -883,23 +892,6 @@ _QUEUE_TEXT: dict[Role, tuple[LazyString, LazyString, str]] = {
         "workflow.review",
     ),
 }
-
-
-def _unit_tree() -> tuple[dict[int, tuple[int, ...]], dict[int, str]]:
-    """Every unit's path (its id, then its ancestors') and full name, from one query."""
-    rows = db.session.execute(select(Unit.id, Unit.parent_id, Unit.name)).all()
-    parents = {row.id: row.parent_id for row in rows}
-    names = {row.id: row.name for row in rows}
-    paths: dict[int, tuple[int, ...]] = {}
-    for unit_id in parents:
-        path: list[int] = []
-        current: int | None = unit_id
-        while current is not None and current not in path:  # a cycle must not hang the page
-            path.append(current)
-            current = parents.get(current)
-        paths[unit_id] = tuple(path)
-    full_names = {uid: " / ".join(names[u] for u in reversed(path)) for uid, path in paths.items()}
-    return paths, full_names
 
 
 def _open_submissions(activities: Sequence[Activity]) -> dict[int, Submission]:
@@ -949,7 +941,8 @@ def inbox() -> ResponseReturnValue:
     lists are (units, activities with their plans, open submissions, return decisions)."""
     actor = _user().as_actor()
     queues = [queue for queue in _QUEUES if actor.has_role(queue[0])]
-    paths, unit_names = _unit_tree()
+    units = load_units(db.session)
+    paths = {unit_id: unit.path for unit_id, unit in units.items()}
     covered = [
         unit_id
         for unit_id, path in paths.items()
@@ -981,7 +974,9 @@ def inbox() -> ResponseReturnValue:
             items.append(
                 InboxItem(
                     activity=activity,
-                    unit_name=unit_names.get(activity.unit_id, ""),
+                    unit_name=units[activity.unit_id].full_name
+                    if activity.unit_id in units
+                    else "",
                     due=due,
                     overdue=due is not None and due < now,
                     submission=submission,
