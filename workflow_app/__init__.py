@@ -35,6 +35,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         use_fast_hashing_for_tests()
     _init_extensions(app)
     _init_audit(app)
+    from workflow_app.web import converters
+
+    converters.register(app)  # before the blueprints: their routes use `<id:…>`
     _register_blueprints(app)
     _register_cli(app)
     from workflow_app.ops import request_log

@@ -12,6 +12,10 @@ from sqlalchemy import MetaData, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Session, scoped_session
 
+# The largest value of PostgreSQL's INTEGER, the type of every id column: a larger id in a URL or
+# a filter names nothing, and binding it would be a database error.
+MAX_ID = 2**31 - 1
+
 # Deterministic constraint names: Alembic can then drop and alter them on both databases.
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",

@@ -147,7 +147,7 @@ def unit_create() -> Response | tuple[str, int]:
     return _unit_page(form, 422)
 
 
-@admin_bp.route("/units/<int:unit_id>", methods=["GET", "POST"])
+@admin_bp.route("/units/<id:unit_id>", methods=["GET", "POST"])
 def unit_edit(unit_id: int) -> Response | tuple[str, int]:
     unit = db.session.get(Unit, unit_id) or abort(404)
     form = UnitRenameForm(data={"new_name": unit.name} if request.method == "GET" else None)
@@ -270,12 +270,12 @@ def _user_page(user_id: int, status: int = 200, **bound: Any) -> tuple[str, int]
     return page, status
 
 
-@admin_bp.route("/users/<int:user_id>")
+@admin_bp.route("/users/<id:user_id>")
 def user_detail(user_id: int) -> tuple[str, int]:
     return _user_page(user_id)
 
 
-@admin_bp.route("/users/<int:user_id>/name", methods=["POST"])
+@admin_bp.route("/users/<id:user_id>/name", methods=["POST"])
 def user_rename(user_id: int) -> Response | tuple[str, int]:
     _load_user(user_id)
     form = DisplayNameForm()
@@ -292,7 +292,7 @@ def user_rename(user_id: int) -> Response | tuple[str, int]:
     return _user_page(user_id, 422, name_form=form)
 
 
-@admin_bp.route("/users/<int:user_id>/grants", methods=["POST"])
+@admin_bp.route("/users/<id:user_id>/grants", methods=["POST"])
 def user_grant(user_id: int) -> Response | tuple[str, int]:
     _load_user(user_id)
     form = GrantForm()
@@ -324,7 +324,7 @@ def _button_action(user_id: int, action: Any, success: str) -> Response:
     return redirect(url_for("admin.user_detail", user_id=user_id))
 
 
-@admin_bp.route("/users/<int:user_id>/grants/<int:grant_id>/revoke", methods=["POST"])
+@admin_bp.route("/users/<id:user_id>/grants/<id:grant_id>/revoke", methods=["POST"])
 def user_revoke(user_id: int, grant_id: int) -> Response:
     grant = db.session.get(RoleAssignment, grant_id)
     if grant is None or grant.user_id != user_id:
@@ -336,7 +336,7 @@ def user_revoke(user_id: int, grant_id: int) -> Response:
     )
 
 
-@admin_bp.route("/users/<int:user_id>/disable", methods=["POST"])
+@admin_bp.route("/users/<id:user_id>/disable", methods=["POST"])
 def user_disable(user_id: int) -> Response:
     return _button_action(
         user_id,
@@ -345,7 +345,7 @@ def user_disable(user_id: int) -> Response:
     )
 
 
-@admin_bp.route("/users/<int:user_id>/enable", methods=["POST"])
+@admin_bp.route("/users/<id:user_id>/enable", methods=["POST"])
 def user_enable(user_id: int) -> Response:
     return _button_action(
         user_id,
@@ -354,7 +354,7 @@ def user_enable(user_id: int) -> Response:
     )
 
 
-@admin_bp.route("/users/<int:user_id>/password", methods=["POST"])
+@admin_bp.route("/users/<id:user_id>/password", methods=["POST"])
 def user_password_reset(user_id: int) -> Response | tuple[str, int]:
     _load_user(user_id)
     form = PasswordResetForm()

@@ -10,6 +10,7 @@ import copy
 from typing import Any
 
 from state_machines import Action, Refusal, State
+from workflow_app.db import MAX_ID
 
 JSON = "application/json"
 
@@ -36,7 +37,7 @@ def _id_parameter(name: str, what: str) -> dict[str, Any]:
         "in": "path",
         "required": True,
         "description": f"The {what}'s id.",
-        "schema": {"type": "integer", "minimum": 0, "maximum": 2**31 - 1},
+        "schema": {"type": "integer", "minimum": 0, "maximum": MAX_ID},
     }
 
 

@@ -28,14 +28,13 @@ from sqlalchemy.orm import Session
 from workflow_app.accounts.models import User
 from workflow_app.audit.canonical import format_time
 from workflow_app.audit.models import AuditChainHead, AuditCheckpoint, AuditEntry
+from workflow_app.db import MAX_ID
 from workflow_app.formatting import BANGKOK, BUDDHIST_ERA_OFFSET
 from workflow_app.plans.models import Activity
 from workflow_app.thai_text import to_arabic_digits
 
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 500
-# Beyond PostgreSQL's INTEGER the id columns cannot match, and a bigger literal is a DB error.
-MAX_ID = 2**31 - 1
 MAX_SEQ = 2**63 - 1
 # A four-digit year from here on is Buddhist era: B.E. 2400 is 1857 C.E., before any log, and
 # C.E. 2400 is far beyond any log.

@@ -148,7 +148,7 @@ def _seq_parameter(value: str) -> int | None:
 _ACTIVITY = activity_query(PLAN_HEADING)
 
 
-@audit_bp.get("/activities/<int(max=2147483647):activity_id>")
+@audit_bp.get("/activities/<id:activity_id>")
 @auditors_only
 def trail(activity_id: int) -> str:
     activity = db.session.scalar(_ACTIVITY, {"activity_id": activity_id})

@@ -35,7 +35,7 @@ def plan_list() -> str:
     return render_template("plans/list.html", rows=rows)
 
 
-@plans_bp.route("/plans/<int(max=2147483647):plan_id>")
+@plans_bp.route("/plans/<id:plan_id>")
 @login_required
 def plan_view(plan_id: int) -> str:
     """The plan laid out like the document. Its structure is public; the activities (with their
@@ -55,7 +55,7 @@ def plan_view(plan_id: int) -> str:
     )
 
 
-@plans_bp.route("/activities/<int(max=2147483647):activity_id>")
+@plans_bp.route("/activities/<id:activity_id>")
 @login_required
 def activity_view(activity_id: int) -> tuple[str, int]:
     """The activity page; it belongs to the workflow (its permissions, actions and trail), which

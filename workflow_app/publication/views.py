@@ -42,7 +42,7 @@ def plans() -> str:
     return render_template("publication/list.html", plans=all_plans(db.session))
 
 
-@publication_bp.get("/plans/<int:plan_id>")
+@publication_bp.get("/plans/<id:plan_id>")
 def plan(plan_id: int) -> str:
     found = public_plan(db.session, plan_id)
     if found is None:
@@ -58,7 +58,7 @@ def _plan_and_levels(plan_id: int):  # type: ignore[no-untyped-def]
     return found[0], published_levels(db.session, plan_id)
 
 
-@publication_bp.get("/plans/<int:plan_id>/feed.atom")
+@publication_bp.get("/plans/<id:plan_id>/feed.atom")
 def feed_atom(plan_id: int) -> Response:
     plan, levels = _plan_and_levels(plan_id)
     body = atom_feed(
@@ -71,7 +71,7 @@ def feed_atom(plan_id: int) -> Response:
     return _public(Response(body, content_type="application/atom+xml; charset=utf-8"))
 
 
-@publication_bp.get("/plans/<int:plan_id>/feed.json")
+@publication_bp.get("/plans/<id:plan_id>/feed.json")
 def feed_json(plan_id: int) -> Response:
     plan, levels = _plan_and_levels(plan_id)
     document = json_feed(
@@ -88,7 +88,7 @@ def feed_json(plan_id: int) -> Response:
     return _public(response)
 
 
-@publication_bp.get("/evidence/<int:item_id>")
+@publication_bp.get("/evidence/<id:item_id>")
 def evidence(item_id: int) -> Response:
     item = publishable_evidence(db.session, item_id)
     if item is None or item.kind != "file" or item.sha256 is None:

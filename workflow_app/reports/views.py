@@ -31,8 +31,6 @@ from workflow_app.reports.model import QUARTERS, build_report, report_filename
 
 reports_bp = Blueprint("reports", __name__)
 
-MAX_ID = 2**31 - 1  # PostgreSQL INTEGER: a larger id is a 404, not a database error
-_ID = f"int(max={MAX_ID})"
 
 Include = Callable[[Activity], bool]
 
@@ -112,7 +110,7 @@ def _quarter_argument() -> int | None:
     return int(raw)
 
 
-@reports_bp.route(f"/plans/<{_ID}:plan_id>/reports")
+@reports_bp.route("/plans/<id:plan_id>/reports")
 @login_required
 def report_index(plan_id: int) -> str:
     plan = _plan(plan_id)
@@ -130,7 +128,7 @@ def _user_key() -> str:
     return f"reports:{current_user.get_id()}"
 
 
-@reports_bp.route(f"/plans/<{_ID}:plan_id>/reports/<string:fmt>")
+@reports_bp.route("/plans/<id:plan_id>/reports/<string:fmt>")
 @login_required
 # A PDF takes a few seconds of CPU: a generous per-account limit keeps one reader (or a stuck
 # script) from occupying the workers.

@@ -76,9 +76,6 @@ from workflow_app.workflow.trail import build_trail
 
 workflow_bp = Blueprint("workflow", __name__)
 
-# Ids are bounded to PostgreSQL's INTEGER: a larger one is a 404, not a database error.
-MAX_ID = 2**31 - 1
-_ID = f"int(max={MAX_ID})"
 
 # --- Words the pages use for the workflow's stable codes ----------------------------------------
 # The definition speaks English codes and messages; the pages translate by code so that Thai
@@ -516,7 +513,7 @@ def activity_page(
     return page, status
 
 
-@workflow_bp.post(f"/activities/<{_ID}:activity_id>/actions/<action_name>")
+@workflow_bp.post("/activities/<id:activity_id>/actions/<action_name>")
 @login_required
 def act(activity_id: int, action_name: str) -> ResponseReturnValue:
     """Every action of every page lands here and goes through `perform_action`."""
@@ -574,7 +571,7 @@ def _decision_page(
 # --- Review page ------------------------------------------------------------------------------
 
 
-@workflow_bp.get(f"/activities/<{_ID}:activity_id>/review")
+@workflow_bp.get("/activities/<id:activity_id>/review")
 @login_required
 def review(activity_id: int) -> ResponseReturnValue:
     return review_page(_load_activity(activity_id))
@@ -624,7 +621,7 @@ def review_page(
 # --- Submitting evidence ----------------------------------------------------------------------
 
 
-@workflow_bp.route(f"/activities/<{_ID}:activity_id>/submit", methods=["GET", "POST"])
+@workflow_bp.route("/activities/<id:activity_id>/submit", methods=["GET", "POST"])
 @login_required
 def submit(activity_id: int) -> ResponseReturnValue:
     return _submit_page(_load_activity(activity_id))
