@@ -596,7 +596,7 @@ def test_user_text_is_escaped_on_every_page(app: Flask, people: People) -> None:
 def test_the_inbox_lists_each_roles_work(
     app: Flask, people: People, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(views, "_today", lambda: date(2025, 1, 15))  # FY 2568, quarter 2
+    app.config["WORKFLOW_TODAY"] = "2025-01-15"  # FY 2568, quarter 2
     setup(
         app,
         people,
@@ -636,12 +636,12 @@ def test_the_inbox_sorts_by_the_quarter_still_due(
     app: Flask, people: People, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     officer = sign_in(app, "officer")
-    monkeypatch.setattr(views, "_today", lambda: date(2025, 1, 15))  # quarter 2
+    app.config["WORKFLOW_TODAY"] = "2025-01-15"  # quarter 2
     html = officer.get("/inbox").text
     # Quarter 2 (1.1.1, 2.1.1, 4.1.1, 4.1.2 run then), then quarter 3 (1.1.2, 2.2.1).
     assert queue_codes(html, "officer") == ["1.1.1", "2.1.1", "4.1.1", "4.1.2", "1.1.2", "2.2.1"]
     assert queue_count(html, "officer") == 6
-    monkeypatch.setattr(views, "_today", lambda: date(2025, 8, 1))  # quarter 4
+    app.config["WORKFLOW_TODAY"] = "2025-08-01"  # quarter 4
     html = officer.get("/inbox").text
     # 2.1.1 ran in quarter 2 only: overdue, so first.
     assert queue_codes(html, "officer") == ["2.1.1", "1.1.1", "1.1.2", "2.2.1", "4.1.1", "4.1.2"]

@@ -3,15 +3,15 @@ user may view (`/dashboard?plan=ID`, default the latest plan they can see)."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
 from itertools import groupby
 
-from flask import Blueprint, abort, current_app, render_template, request
+from flask import Blueprint, abort, render_template, request
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from markupsafe import Markup
 
+from workflow_app.clock import today
 from workflow_app.dashboard import charts
 from workflow_app.dashboard.queries import (
     Dashboard,
@@ -22,7 +22,7 @@ from workflow_app.dashboard.queries import (
     visible_plans,
 )
 from workflow_app.extensions import db
-from workflow_app.formatting import BANGKOK, format_code
+from workflow_app.formatting import format_code
 from workflow_app.thai_text import to_thai_digits
 from workflow_app.web.context import state_label, thai_digits_on
 
@@ -50,14 +50,6 @@ STATE_FILLS = {
     "returned": "#c0392b",
     "completed": "#1e7b45",
 }
-
-
-def today() -> date:
-    """Today in Bangkok; tests pin it with WORKFLOW_TODAY (an ISO date)."""
-    configured = current_app.config.get("WORKFLOW_TODAY")
-    if configured:
-        return configured if isinstance(configured, date) else date.fromisoformat(configured)
-    return datetime.now(BANGKOK).date()
 
 
 def _digits(value: object) -> str:

@@ -8,8 +8,8 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 
+from workflow_app import clock
 from workflow_app.extensions import db
-from workflow_app.formatting import BANGKOK
 from workflow_app.notifications.digest import build_digests, digest_message
 from workflow_app.notifications.mailer import MailSettings, build_message, send_all
 
@@ -28,7 +28,7 @@ def digest_command(today: datetime | None) -> None:
     settings = MailSettings.from_config(current_app.config)
     if settings is None:
         raise click.ClickException("MAIL_SERVER is not set: notifications are disabled")
-    day: date = today.date() if today else datetime.now(BANGKOK).date()
+    day: date = today.date() if today else clock.today()
     digests = build_digests(db.session, day)
     messages = []
     for digest in digests:

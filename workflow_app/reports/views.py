@@ -21,9 +21,8 @@ from sqlalchemy import select
 from state_machines import Actor, Role, may_report_on, sees_whole_plan_in_reports
 from workflow_app.accounts.models import User
 from workflow_app.accounts.unit_tree import load_units
+from workflow_app.clock import today
 from workflow_app.extensions import db, limiter
-from workflow_app.formatting import BANGKOK
-from workflow_app.models_base import utcnow
 from workflow_app.plans import fiscal
 from workflow_app.plans.models import Activity, Plan
 from workflow_app.reports.formats import FORMATS
@@ -92,12 +91,12 @@ def _reader(plan: Plan) -> Reader:
 
 def _periods(plan: Plan) -> list[Period]:
     """The moment of download, then each quarter that has begun, most recent first."""
-    today = utcnow().astimezone(BANGKOK).date()
+    day = today()
     periods = [Period(None, None, None, False)]
     for quarter in reversed(QUARTERS):
         first, last = fiscal.quarter_bounds(plan.fiscal_year, quarter)
-        if first <= today:
-            periods.append(Period(quarter, first, last, today <= last))
+        if first <= day:
+            periods.append(Period(quarter, first, last, day <= last))
     return periods
 
 

@@ -49,9 +49,9 @@ from state_machines import (
 )
 from workflow_app.accounts.models import User
 from workflow_app.accounts.unit_tree import load_units
+from workflow_app.clock import today
 from workflow_app.evidence.app_store import evidence_store
 from workflow_app.extensions import db
-from workflow_app.formatting import BANGKOK
 from workflow_app.plans.fiscal import fiscal_year_of, quarter_of
 from workflow_app.plans.models import Activity
 from workflow_app.web.context import state_label
@@ -808,10 +808,6 @@ def _size_label(size: int) -> str:
 # --- My work ----------------------------------------------------------------------------------
 
 
-def _today() -> date:
-    return datetime.now(BANGKOK).date()
-
-
 def fiscal_quarter(day: date) -> tuple[int, int]:
     """(Buddhist-era fiscal year, quarter) of a day; Q1 is October–December."""
     return fiscal_year_of(day), quarter_of(day)
@@ -955,7 +951,7 @@ def inbox() -> ResponseReturnValue:
         ).all()
     submissions = _open_submissions(activities)
     returns = _return_decisions(submissions.values())
-    now = fiscal_quarter(_today())
+    now = fiscal_quarter(today())
 
     sections = []
     for role, action, wanted in queues:
