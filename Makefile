@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app workflow_app
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: install run serve test lint format translations bench system-deps screenshots
+.PHONY: install run serve test lint format translations translations-update bench system-deps screenshots
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -18,6 +18,12 @@ install: $(STAMP) translations
 translations: $(STAMP)
 	@if ls translations/*/LC_MESSAGES/messages.po >/dev/null 2>&1; then \
 		$(BIN)/pybabel compile -d translations >/dev/null; fi
+
+# After adding or changing a marked string: refresh the template and the catalogues, then
+# translate what tests/unit/test_catalogue.py lists.
+translations-update: $(STAMP)
+	$(BIN)/pybabel extract -F babel.cfg -k _l -o translations/messages.pot . >/dev/null
+	$(BIN)/pybabel update -i translations/messages.pot -d translations >/dev/null
 
 # The demo signs audit checkpoints with a key made on first run under instance/ (a real
 # deployment keeps it elsewhere: docs/deployment.md).

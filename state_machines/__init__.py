@@ -28,8 +28,8 @@ from state_machines.level_workflow import (
 )
 from state_machines.permissions import (
     ActivitySnapshot,
-    Decision,
     PendingSubmission,
+    Permission,
     Refusal,
     available_actions,
     check,
@@ -44,10 +44,10 @@ __all__ = [
     "ActivitySnapshot",
     "Actor",
     "Blocker",
-    "Decision",
     "Grant",
     "InvalidTransition",
     "PendingSubmission",
+    "Permission",
     "Refusal",
     "Role",
     "State",

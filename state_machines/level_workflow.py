@@ -31,6 +31,8 @@ from typing import Any, Protocol
 
 from transitions import EventData, Machine
 
+from state_machines.messages import refusal_message
+
 
 class State(StrEnum):
     OPEN = "open"  # level certified_level + 1 accepts evidence; nothing pending
@@ -93,17 +95,7 @@ class Blocker(StrEnum):
     NOTHING_TO_REVOKE = "nothing_to_revoke"
 
     def message_for(self, action: Action, state: State) -> str:
-        return _BLOCKER_MESSAGES[self].format(action=action.value, state=state.value)
-
-
-_BLOCKER_MESSAGES: dict[Blocker, str] = {
-    Blocker.WRONG_STATE: "'{action}' is not possible while the activity is '{state}'.",
-    Blocker.PENDING_BLOCKS_REVOKE: (
-        "A submission is waiting for a decision ('{state}'); settle it (approve, return or "
-        "withdraw) before revoking a certified level."
-    ),
-    Blocker.NOTHING_TO_REVOKE: "No level has been certified yet, so there is nothing to revoke.",
-}
+        return refusal_message(self.value, action=action.value, state=state.value)
 
 
 class InvalidTransition(WorkflowError):

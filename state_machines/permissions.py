@@ -20,6 +20,7 @@ from state_machines.level_workflow import (
     current_state,
     state_blocker,
 )
+from state_machines.messages import REFUSAL_MESSAGES, refusal_message
 from state_machines.roles import Actor, Role
 
 
@@ -90,61 +91,29 @@ class Refusal(StrEnum):
     AUDITOR_READ_ONLY = "auditor_read_only"
     ADMIN_DOES_NOT_CERTIFY = "admin_does_not_certify"
 
-    def message_for(self, action: Action, state: State) -> str:
-        """The English message, naming the action and state where the code depends on them."""
-        if self.value in _STATE_BLOCKERS:
-            return Blocker(self.value).message_for(action, state)
-        return _MESSAGES[self]
-
     @property
-    def message(self) -> str:
-        """The message without a concrete action/state (for legends and logs)."""
-        if self.value in _STATE_BLOCKERS:
-            return _GENERIC_STATE_MESSAGES[Blocker(self.value)]
-        return _MESSAGES[self]
+    def template(self) -> str:
+        """The sentence with `%(action)s` / `%(state)s` placeholders, as the catalogue holds it."""
+        return REFUSAL_MESSAGES[self.value]
 
-
-# State refusals reuse the workflow's own wording so `fire` and `check` explain alike.
-_STATE_BLOCKERS = frozenset(blocker.value for blocker in Blocker)
-_GENERIC_STATE_MESSAGES: dict[Blocker, str] = {
-    Blocker.WRONG_STATE: "This action is not possible in the activity's current state.",
-    Blocker.PENDING_BLOCKS_REVOKE: (
-        "A submission is waiting for a decision; settle it before revoking a certified level."
-    ),
-    Blocker.NOTHING_TO_REVOKE: Blocker.NOTHING_TO_REVOKE.message_for(Action.REVOKE, State.OPEN),
-}
-_MESSAGES: dict[Refusal, str] = {
-    Refusal.INACTIVE_ACCOUNT: "This account is disabled.",
-    Refusal.WRONG_ROLE: "Your role does not allow this action.",
-    Refusal.OUT_OF_SCOPE: "This activity belongs to a unit outside your assignment.",
-    Refusal.OWN_SUBMISSION: "Nobody may review, approve or return their own submission.",
-    Refusal.REVIEWED_IT: (
-        "You forwarded this submission, so someone else must approve or return it."
-    ),
-    Refusal.NOT_THE_SUBMITTER: "Only the officer who submitted the evidence may withdraw it.",
-    Refusal.COMMENT_REQUIRED: "Returning evidence requires a comment for the officer.",
-    Refusal.REASON_REQUIRED: "Revoking a certified level requires a reason.",
-    Refusal.EVIDENCE_REQUIRED: "A submission needs a narrative and at least one file or link.",
-    Refusal.AUDITOR_READ_ONLY: "Auditors have read-only access.",
-    Refusal.ADMIN_DOES_NOT_CERTIFY: (
-        "Administrators manage the system; they do not submit, review or certify evidence."
-    ),
-}
+    def message_for(self, action: Action, state: State) -> str:
+        """The English sentence, naming the action and state by their codes."""
+        return refusal_message(self.value, action=action.value, state=state.value)
 
 
 @dataclass(frozen=True)
-class Decision:
+class Permission:
+    """The answer to "may this actor take this action now": allowed, or refused and why."""
+
     action: Action
     allowed: bool
     refusal: Refusal | None
-    state: State | None = None  # lets `reason` name the state for state refusals
+    state: State  # the state judged, which a state refusal names
 
     @property
     def reason(self) -> str | None:
         if self.refusal is None:
             return None
-        if self.state is None:
-            return self.refusal.message
         return self.refusal.message_for(self.action, self.state)
 
     def __bool__(self) -> bool:
@@ -253,13 +222,13 @@ def check(
     comment: str | None = None,
     has_narrative: bool | None = None,
     evidence_count: int | None = None,
-) -> Decision:
+) -> Permission:
     """Decide one action. `comment` is the return comment or, for revoke, the reason."""
     chosen = Action(action)
     refusal = _refusal(actor, snapshot, chosen, comment, has_narrative, evidence_count)
-    return Decision(chosen, refusal is None, refusal, snapshot.state)
+    return Permission(chosen, refusal is None, refusal, snapshot.state)
 
 
-def available_actions(actor: Actor, snapshot: ActivitySnapshot) -> list[Decision]:
+def available_actions(actor: Actor, snapshot: ActivitySnapshot) -> list[Permission]:
     """Every action, in `Action` declaration order, with whether and why not it is allowed."""
     return [check(actor, snapshot, action) for action in Action]

@@ -17,10 +17,10 @@ from state_machines import (
     ActivitySnapshot,
     Actor,
     Blocker,
-    Decision,
     Grant,
     InvalidTransition,
     PendingSubmission,
+    Permission,
     Refusal,
     Role,
     State,
@@ -127,7 +127,7 @@ def expected_refusal(action: Action, role: Role, state: State) -> Refusal | None
 def test_matrix(action: Action, role: Role, state: State) -> None:
     decision = check(actor(USER_FOR_ROLE[role], role), snapshot(state), action)
     expected = expected_refusal(action, role, state)
-    assert decision == Decision(action, expected is None, expected, state)
+    assert decision == Permission(action, expected is None, expected, state)
     assert bool(decision) is decision.allowed
     assert (decision.reason is None) is decision.allowed
 
@@ -360,7 +360,8 @@ def test_revoke_refusals() -> None:
 
 def test_reasons_are_readable() -> None:
     for refusal in Refusal:
-        assert refusal.message and "{" not in refusal.message
+        message = refusal.message_for(Action.REVOKE, State.FORWARDED)
+        assert message and "%(" not in message and "{" not in message
     decision = check(actor(OFFICER, Role.OFFICER), snapshot(State.FORWARDED), Action.SUBMIT)
     assert decision.reason is not None
     assert "'forwarded'" in decision.reason and "'submit'" in decision.reason

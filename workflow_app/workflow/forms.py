@@ -66,7 +66,7 @@ class SubmitEvidenceForm(_PageForm):
         return checked
 
 
-class DecisionForm(_PageForm):
+class WorkflowActionForm(_PageForm):
     """Forward, return, approve, withdraw and revoke: one optional text and the version seen."""
 
     comment = TextAreaField(validators=[Length(max=MAX_COMMENT_CHARS)])

@@ -36,8 +36,8 @@ from state_machines import (
     Action,
     ActivitySnapshot,
     Actor,
-    Decision,
     PendingSubmission,
+    Permission,
     Refusal,
     Role,
     State,
@@ -56,7 +56,7 @@ from workflow_app.plans.fiscal import fiscal_year_of, quarter_of
 from workflow_app.plans.models import Activity
 from workflow_app.web.context import state_label
 from workflow_app.workflow.errors import WorkflowFailure
-from workflow_app.workflow.forms import ACCEPTED_EXTENSIONS, DecisionForm, SubmitEvidenceForm
+from workflow_app.workflow.forms import ACCEPTED_EXTENSIONS, SubmitEvidenceForm, WorkflowActionForm
 from workflow_app.workflow.models import EvidenceItem, Submission, WorkflowDecision
 from workflow_app.workflow.operations import (
     MAX_COMMENT_CHARS,
@@ -119,30 +119,6 @@ BUTTON_CLASSES: dict[Action, str] = {
     Action.APPROVE: "btn-success",
     Action.REVOKE: "btn-outline-danger",
 }
-REFUSAL_TEXT: dict[Refusal, LazyString] = {
-    Refusal.INACTIVE_ACCOUNT: _l("This account is disabled."),
-    Refusal.WRONG_ROLE: _l("Your role does not allow this action."),
-    Refusal.OUT_OF_SCOPE: _l("This activity belongs to a unit outside your assignment."),
-    Refusal.OWN_SUBMISSION: _l("Nobody may review, approve or return their own submission."),
-    Refusal.REVIEWED_IT: _l(
-        "You forwarded this submission, so someone else must approve or return it."
-    ),
-    Refusal.NOT_THE_SUBMITTER: _l("Only the officer who submitted the evidence may withdraw it."),
-    Refusal.COMMENT_REQUIRED: _l("Returning evidence requires a comment for the officer."),
-    Refusal.REASON_REQUIRED: _l("Revoking a certified level requires a reason."),
-    Refusal.EVIDENCE_REQUIRED: _l("A submission needs a narrative and at least one file or link."),
-    Refusal.NOTHING_TO_REVOKE: _l(
-        "No level has been certified yet, so there is nothing to revoke."
-    ),
-    Refusal.PENDING_BLOCKS_REVOKE: _l(
-        "A submission is waiting for a decision; settle it (approve, return or withdraw) before "
-        "revoking a certified level."
-    ),
-    Refusal.AUDITOR_READ_ONLY: _l("Auditors have read-only access."),
-    Refusal.ADMIN_DOES_NOT_CERTIFY: _l(
-        "Administrators manage the system; they do not submit, review or certify evidence."
-    ),
-}
 # Evidence problems carry a precise English detail (the file name, the type found); a translated
 # headline goes first so that everyone understands what kind of problem it is.
 EVIDENCE_HEADLINES: dict[str, LazyString] = {
@@ -165,13 +141,9 @@ _REFUSAL_CODES = frozenset(refusal.value for refusal in Refusal)
 
 
 def refusal_text(refusal: Refusal, action: Action, state: str) -> str:
-    if refusal is Refusal.WRONG_STATE:
-        return _(
-            "“%(action)s” is not possible while the activity is “%(state)s”.",
-            action=ACTION_LABELS[action],
-            state=state_label(state),
-        )
-    return str(REFUSAL_TEXT[refusal])
+    """The refusal's sentence (written once, in `state_machines`), translated, naming the action
+    and state by their labels."""
+    return _(refusal.template, action=ACTION_LABELS[action], state=state_label(state))
 
 
 def failure_text(failure: WorkflowFailure, action: Action, state: str) -> str:
@@ -270,7 +242,7 @@ class ActionPanel:
         return BUTTON_CLASSES[self.action]
 
 
-def _explains(decision: Decision, snapshot: ActivitySnapshot) -> bool:
+def _explains(decision: Permission, snapshot: ActivitySnapshot) -> bool:
     """Whether a refused action is one this user would look for, so its reason helps them."""
     refusal = decision.refusal
     if refusal is None or refusal in _ROLE_REFUSALS:
@@ -526,7 +498,7 @@ def act(activity_id: int, action_name: str) -> ResponseReturnValue:
     if action is Action.SUBMIT:
         return _submit_page(activity)
     on_review = request.form.get("origin") == "review"
-    form = DecisionForm()
+    form = WorkflowActionForm()
     form.validate()
     if form.expected_version.errors:
         abort(400)  # a page of ours always sends it: this request was not made by one
