@@ -51,6 +51,10 @@ GRANT SELECT, INSERT, UPDATE, DELETE ON TABLE
 -- The single row that serialises appenders: read, and update under SELECT ... FOR UPDATE.
 GRANT SELECT, UPDATE ON TABLE audit_chain_head TO :"app_role";
 
+-- Every unit's ancestors, written only by the trigger on units (which runs with the owner's
+-- rights): paths decide who may see and do what, so the application may only read them.
+GRANT SELECT ON TABLE unit_ancestors TO :"app_role";
+
 -- The audit log, its signed checkpoints and the checkpoint keys: append and read, nothing else.
 GRANT SELECT, INSERT ON TABLE audit_entries, audit_checkpoints, audit_keys TO :"app_role";
 

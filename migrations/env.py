@@ -49,6 +49,9 @@ def run_online() -> None:
     options.setdefault("process_revision_directives", skip_empty_revision)
     options.setdefault("compare_type", True)
     with db.engine.connect() as connection:
+        sqlite = connection.dialect.name == "sqlite"
+        if sqlite:
+            _sqlite_foreign_keys(connection, on=False)
         context.configure(
             connection=connection,
             target_metadata=db.metadata,
@@ -57,6 +60,25 @@ def run_online() -> None:
         )
         with context.begin_transaction():
             context.run_migrations()
+            if sqlite:
+                _refuse_broken_references(connection)
+        if sqlite:
+            _sqlite_foreign_keys(connection, on=True)
+
+
+def _sqlite_foreign_keys(connection: Any, *, on: bool) -> None:
+    """SQLite rebuilds a table to alter it (batch mode): with foreign keys enforced, dropping the
+    old copy would cascade-delete the rows that refer to it (an activity's submissions, say).
+    The pragma only takes effect outside a transaction, so it goes to the driver connection
+    before Alembic begins one."""
+    connection.connection.driver_connection.execute(f"PRAGMA foreign_keys={'ON' if on else 'OFF'}")
+
+
+def _refuse_broken_references(connection: Any) -> None:
+    """What enforcement would have caught, checked once at the end, inside the transaction."""
+    broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+    if broken:
+        raise RuntimeError(f"the migration leaves rows with broken references: {broken[:5]}")
 
 
 if context.is_offline_mode():

@@ -11,6 +11,7 @@ from state_machines.access import (
 from state_machines.diagram import mermaid
 from state_machines.level_workflow import (
     MACHINE,
+    OPEN_SUBMISSION_STATES,
     PENDING_STATES,
     Action,
     Blocker,
@@ -39,6 +40,7 @@ from state_machines.roles import Actor, Grant, Role
 
 __all__ = [
     "MACHINE",
+    "OPEN_SUBMISSION_STATES",
     "PENDING_STATES",
     "Action",
     "ActivitySnapshot",

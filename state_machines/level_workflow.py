@@ -53,6 +53,9 @@ class Action(StrEnum):
 
 
 PENDING_STATES = frozenset({State.SUBMITTED, State.FORWARDED})
+# The level being worked on has an open submission: one waiting for a decision, or the returned
+# one the officer is answering. The database holds the engine to it (ck_activities_open_submission).
+OPEN_SUBMISSION_STATES = PENDING_STATES | {State.RETURNED}
 MODEL_ATTRIBUTE = "state"
 
 

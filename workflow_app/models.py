@@ -1,6 +1,6 @@
 """Imports every model module, so the metadata (and Alembic) sees all tables."""
 
-from workflow_app.accounts.models import ApiToken, RoleAssignment, Unit, User
+from workflow_app.accounts.models import ApiToken, RoleAssignment, Unit, UnitAncestor, User
 from workflow_app.audit.models import AuditChainHead, AuditCheckpoint, AuditEntry, AuditKey
 from workflow_app.plans.models import Activity, ActivityLevel, Plan, Strategy, Tactic
 from workflow_app.workflow.models import EvidenceItem, Submission, WorkflowDecision
@@ -20,6 +20,7 @@ __all__ = [
     "Submission",
     "Tactic",
     "Unit",
+    "UnitAncestor",
     "User",
     "WorkflowDecision",
 ]

@@ -70,6 +70,9 @@ APP_ROLE_GRANTS: tuple[str, ...] = (
     " submissions, evidence_items, workflow_decisions"
     " TO {role}",
     "GRANT SELECT, UPDATE ON TABLE audit_chain_head TO {role}",
+    # Written only by the database's trigger, which runs with the owner's rights (0008): unit
+    # paths decide who sees what, so the application may not forge one.
+    "GRANT SELECT ON TABLE unit_ancestors TO {role}",
     "GRANT SELECT, INSERT ON TABLE audit_entries, audit_checkpoints, audit_keys TO {role}",
     "GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO {role}",
 )
@@ -490,6 +493,10 @@ def test_postgres_app_role_with_insert_and_select_only(
                     " LANGUAGE plpgsql AS $$ BEGIN RETURN NEW; END $$"
                 )
             assert str(refused.value.orig).startswith("permission denied for schema public")
+            # Unit paths decide who may see and do what: only the database's trigger writes them.
+            with pytest.raises(DBAPIError) as refused, connection.begin():
+                connection.exec_driver_sql("INSERT INTO unit_ancestors VALUES (1, 2, 7)")
+            assert str(refused.value.orig).startswith("permission denied for table unit_ancest")
             with pytest.raises(DBAPIError) as refused, connection.begin():
                 connection.exec_driver_sql("SET session_replication_role = replica")
             assert "permission denied to set parameter" in str(refused.value.orig)

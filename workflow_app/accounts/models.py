@@ -9,6 +9,7 @@ from sqlalchemy import (
     Boolean,
     CheckConstraint,
     ForeignKey,
+    Index,
     Integer,
     String,
     UniqueConstraint,
@@ -59,6 +60,29 @@ class Unit(Base):
 
     def __repr__(self) -> str:
         return f"<Unit {self.id} {self.name!r}>"
+
+
+class UnitAncestor(Base):
+    """A unit and one of its ancestors, itself included at depth 0: every unit's path, stored.
+
+    Written by the database alone, as units are inserted (a trigger, migration 0008); units are
+    renamed but never moved (another trigger refuses a new parent), so a path never changes. The
+    readers are in `accounts.unit_tree`.
+    """
+
+    __tablename__ = "unit_ancestors"
+    __table_args__ = (
+        UniqueConstraint("unit_id", "depth"),
+        Index("ix_unit_ancestors_ancestor_id", "ancestor_id", "unit_id"),
+    )
+
+    unit_id: Mapped[int] = mapped_column(
+        ForeignKey("units.id", ondelete="CASCADE"), primary_key=True
+    )
+    ancestor_id: Mapped[int] = mapped_column(
+        ForeignKey("units.id", ondelete="CASCADE"), primary_key=True
+    )
+    depth: Mapped[int] = mapped_column(Integer)
 
 
 class User(UserMixin, Base):

@@ -18,11 +18,13 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from state_machines import OPEN_SUBMISSION_STATES
 from workflow_app.accounts.models import Unit, User
 from workflow_app.db import Base
 from workflow_app.models_base import UTCDateTime, utcnow
 
 ALL_QUARTERS_MASK = 0b1111
+OPEN_SUBMISSION_STATE_VALUES = tuple(sorted(state.value for state in OPEN_SUBMISSION_STATES))
 
 
 class Plan(Base):
@@ -93,9 +95,18 @@ class Activity(Base):
         Index("ix_activities_plan_unit", "plan_id", "unit_id"),
         CheckConstraint("certified_level >= 0 AND certified_level <= level_count", name="level"),
         CheckConstraint("quarter_mask >= 0 AND quarter_mask <= 15", name="quarters"),
+        # An open submission exactly in the states that have one; that it is one of this
+        # activity's, in the state's status, is a key declared with the submissions
+        # (workflow.models), which this module does not know.
+        CheckConstraint(
+            f"(open_submission_id IS NOT NULL) = (state IN {OPEN_SUBMISSION_STATE_VALUES!r})",
+            name="open_submission",
+        ),
     )
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    # Explicitly autoincrement: the open-submission key (workflow.models) names it too, and
+    # SQLAlchemy does not number a primary key that is part of a foreign key by itself.
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     plan_id: Mapped[int] = mapped_column(ForeignKey("plans.id", ondelete="CASCADE"))
     tactic_id: Mapped[int] = mapped_column(ForeignKey("tactics.id", ondelete="CASCADE"), index=True)
     position: Mapped[int] = mapped_column(Integer)  # document order within the plan
@@ -118,6 +129,9 @@ class Activity(Base):
     certified_level: Mapped[int] = mapped_column(Integer, default=0)
     level_count: Mapped[int] = mapped_column(Integer)
     version: Mapped[int] = mapped_column(Integer, default=1)
+    # The submission waiting for a decision, or the returned one the officer is answering;
+    # written by the engine with each transition.
+    open_submission_id: Mapped[int | None] = mapped_column(Integer)
 
     tactic: Mapped[Tactic] = relationship(back_populates="activities")
     plan: Mapped[Plan] = relationship()
@@ -155,6 +169,10 @@ class ActivityLevel(Base):
     number: Mapped[int] = mapped_column(Integer)
     criterion: Mapped[str] = mapped_column(Text)
     source: Mapped[str] = mapped_column(String(10))
+    # The approved submission that certified this level, written by the engine when it approves
+    # and cleared when it revokes; None for a level not certified (or certified with no
+    # submission on record, as a benchmark dataset does).
+    certified_submission_id: Mapped[int | None] = mapped_column(Integer)
 
     activity: Mapped[Activity] = relationship(back_populates="levels")
 

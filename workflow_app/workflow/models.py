@@ -12,6 +12,7 @@ from sqlalchemy import (
     Boolean,
     CheckConstraint,
     ForeignKey,
+    ForeignKeyConstraint,
     Index,
     Integer,
     String,
@@ -23,7 +24,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from workflow_app.accounts.models import User
 from workflow_app.db import Base
 from workflow_app.models_base import UTCDateTime, utcnow
-from workflow_app.plans.models import Activity
+from workflow_app.plans.models import Activity, ActivityLevel
 
 SUBMISSION_STATUSES = ("submitted", "forwarded", "returned", "withdrawn", "approved", "revoked")
 DECISION_ACTIONS = ("submit", "withdraw", "forward", "return", "approve", "revoke")
@@ -36,14 +37,14 @@ class Submission(Base):
     __tablename__ = "submissions"
     __table_args__ = (
         CheckConstraint(f"status IN {SUBMISSION_STATUSES!r}", name="status"),
-        Index("ix_submissions_activity_level", "activity_id", "level", "id"),
-        Index("ix_submissions_status", "status", "activity_id"),
+        # What the activity's open submission and its levels' certifying submissions refer to
+        # (see plans.models); the first also serves an activity's submissions in order.
+        UniqueConstraint("activity_id", "id", "level"),
+        UniqueConstraint("activity_id", "id", "status"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    activity_id: Mapped[int] = mapped_column(
-        ForeignKey("activities.id", ondelete="CASCADE"), index=True
-    )
+    activity_id: Mapped[int] = mapped_column(ForeignKey("activities.id", ondelete="CASCADE"))
     level: Mapped[int] = mapped_column(Integer)
     narrative: Mapped[str] = mapped_column(Text)
     status: Mapped[str] = mapped_column(String(20))
@@ -53,7 +54,7 @@ class Submission(Base):
     # Set by the approving division head: may this narrative and its evidence be published?
     publishable: Mapped[bool] = mapped_column(Boolean, default=False)
 
-    activity: Mapped[Activity] = relationship()
+    activity: Mapped[Activity] = relationship(foreign_keys=[activity_id])
     submitted_by: Mapped[User] = relationship(foreign_keys=[submitted_by_id])
     forwarded_by: Mapped[User | None] = relationship(foreign_keys=[forwarded_by_id])
     evidence: Mapped[list[EvidenceItem]] = relationship(
@@ -62,6 +63,30 @@ class Submission(Base):
     decisions: Mapped[list[WorkflowDecision]] = relationship(
         back_populates="submission", order_by="WorkflowDecision.id"
     )
+
+
+# The engine's facts stored on the plan's tables, held consistent by the database. Declared here,
+# with the table they refer to, so that the plan's models need not know about submissions.
+# - An activity's open submission is one of its own whose status is the activity's state
+#   (deferred to the commit: a transition changes both rows in turn).
+# - A level's certifying submission is one of the activity's, made for that level.
+Activity.__table__.append_constraint(
+    ForeignKeyConstraint(
+        ["id", "open_submission_id", "state"],
+        [Submission.activity_id, Submission.id, Submission.status],
+        name="fk_activities_open_submission",
+        deferrable=True,
+        initially="DEFERRED",
+        use_alter=True,  # submissions refer to activities as well: a cycle
+    )
+)
+ActivityLevel.__table__.append_constraint(
+    ForeignKeyConstraint(
+        ["activity_id", "certified_submission_id", "number"],
+        [Submission.activity_id, Submission.id, Submission.level],
+        name="fk_activity_levels_certified_submission",
+    )
+)
 
 
 class EvidenceItem(Base):

@@ -33,6 +33,7 @@ from workflow_app.workflow.rows import (
     insert_submission,
     load_state,
     save_state,
+    set_certified_submission,
     update_submission,
 )
 
@@ -251,7 +252,7 @@ def _apply(
 ) -> ActionOutcome:
     from_state = activity.state
     level = activity.certified_level if action is Action.REVOKE else activity.certified_level + 1
-    submission_id = activity.pending_id
+    submission_id = activity.open_submission_id
     payload: dict[str, Any] = {}
     changes: dict[str, Any] = {}
     if action is Action.SUBMIT:
@@ -267,6 +268,7 @@ def _apply(
         payload = {"narrative": inputs.narrative or "", "evidence": _evidence_payload(evidence)}
     elif action is Action.REVOKE:
         submission_id = certified_submission_id(conn, activity.id, level)
+        set_certified_submission(conn, activity.id, level, None)
         payload = {"reason": inputs.comment or ""}
     else:
         assert submission_id is not None, "the permission check guarantees a pending submission"
@@ -275,12 +277,14 @@ def _apply(
         if action is Action.APPROVE:
             changes["publishable"] = publishable
             payload = {"publishable": publishable}
+            set_certified_submission(conn, activity.id, level, submission_id)
         if inputs.comment:
             payload["comment"] = inputs.comment
     if submission_id is not None and action in _STATUS_AFTER:
         update_submission(conn, submission_id, status=_STATUS_AFTER[action], **changes)
 
     fire(activity, action)
+    activity.keep_open_submission(submission_id)
     activity.version += 1
     save_state(conn, activity)
 

@@ -1,43 +1,42 @@
 """What a transition reads and writes, as Core statements.
 
 Every workflow action runs these on its hot path: one (locked) read of the activity's workflow
-fields together with its pending submission, then a handful of single-row writes. Going through
-Core on the session's connection, instead of ORM entities, keeps a transition to a few statements
-with no unit-of-work or identity-map bookkeeping; pages keep using the ORM models, which describe
-the same tables.
+fields together with its open submission and unit path, then a handful of single-row writes.
+Going through Core on the session's connection, instead of ORM entities, keeps a transition to a
+few statements with no unit-of-work or identity-map bookkeeping; pages keep using the ORM models,
+which describe the same tables.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from itertools import pairwise
 from typing import Any
 
-from sqlalchemy import Connection, Select, and_, bindparam, select, update
+from sqlalchemy import Connection, Select, bindparam, select, update
 
-from state_machines import PENDING_STATES, ActivitySnapshot, PendingSubmission, State
-from workflow_app.accounts.models import Unit
-from workflow_app.accounts.unit_tree import unit_path
-from workflow_app.plans.models import Activity
+from state_machines import (
+    OPEN_SUBMISSION_STATES,
+    PENDING_STATES,
+    ActivitySnapshot,
+    PendingSubmission,
+    State,
+)
+from workflow_app.accounts.models import UnitAncestor
+from workflow_app.plans.models import Activity, ActivityLevel
 from workflow_app.workflow.models import EvidenceItem, Submission, WorkflowDecision
 
 _ACTIVITIES = Activity.__table__
+_LEVELS = ActivityLevel.__table__
 _SUBMISSIONS = Submission.__table__
 _EVIDENCE = EvidenceItem.__table__
 _DECISIONS = WorkflowDecision.__table__
-_PENDING = tuple(state.value for state in PENDING_STATES)
-
-
-# The unit tree is shallow (department → division → section), so the activity's unit and three
-# ancestors come joined to the state row; a deeper tree costs one more query (`unit_path`).
-_JOINED_UNIT_LEVELS = 4
-_UNITS = [Unit.__table__.alias(f"unit_{depth}") for depth in range(_JOINED_UNIT_LEVELS)]
+_ANCESTORS = UnitAncestor.__table__
 
 
 @dataclass
 class ActivityState:
-    """An activity's workflow fields, its unit path and the submission awaiting a decision.
+    """An activity's workflow fields, its unit path and its open submission.
 
     Mutable on purpose: it is also the model the state machine fires on (`state`,
     `certified_level`, `level_count` and `target_level` are what `state_machines` reads).
@@ -51,33 +50,29 @@ class ActivityState:
     level_count: int
     target_level: int
     version: int
-    pending_id: int | None
-    submitted_by: int | None
+    open_submission_id: int | None
+    submitted_by: int | None  # of the open submission
     forwarded_by: int | None
     unit_path: tuple[int, ...]  # the activity's unit id, then its ancestors' ids
 
     def snapshot(self) -> ActivitySnapshot:
         pending = None
-        if self.pending_id is not None and State(self.state) in PENDING_STATES:
-            assert self.submitted_by is not None
+        if State(self.state) in PENDING_STATES:
+            assert self.submitted_by is not None, "a pending state has an open submission"
             pending = PendingSubmission(self.submitted_by, self.forwarded_by)
         return ActivitySnapshot.from_model(self, unit_path=self.unit_path, pending=pending)
 
+    def keep_open_submission(self, submission_id: int | None) -> None:
+        """After `fire`: the state says whether the level still has an open submission."""
+        has_one = State(self.state) in OPEN_SUBMISSION_STATES
+        self.open_submission_id = submission_id if has_one else None
+
 
 def _state_query() -> Select[Any]:
-    # The pending submission is the newest one for the next level whose status is the state's
-    # name ("submitted" / "forwarded"): the same rule as `queries.open_submission`.
-    pending = and_(
-        _SUBMISSIONS.c.activity_id == _ACTIVITIES.c.id,
-        _SUBMISSIONS.c.level == _ACTIVITIES.c.certified_level + 1,
-        _SUBMISSIONS.c.status == _ACTIVITIES.c.state,
-        _ACTIVITIES.c.state.in_(_PENDING),
-    )
-    joined = _ACTIVITIES.outerjoin(_SUBMISSIONS, pending).join(
-        _UNITS[0], _UNITS[0].c.id == _ACTIVITIES.c.unit_id
-    )
-    for child, parent in pairwise(_UNITS):
-        joined = joined.outerjoin(parent, parent.c.id == child.c.parent_id)
+    # One row per ancestor of the activity's unit, nearest first: the path comes with the state.
+    joined = _ACTIVITIES.outerjoin(
+        _SUBMISSIONS, _SUBMISSIONS.c.id == _ACTIVITIES.c.open_submission_id
+    ).join(_ANCESTORS, _ANCESTORS.c.unit_id == _ACTIVITIES.c.unit_id)
     return (
         select(
             _ACTIVITIES.c.id,
@@ -88,16 +83,14 @@ def _state_query() -> Select[Any]:
             _ACTIVITIES.c.level_count,
             _ACTIVITIES.c.target_level,
             _ACTIVITIES.c.version,
-            _SUBMISSIONS.c.id,
+            _ACTIVITIES.c.open_submission_id,
             _SUBMISSIONS.c.submitted_by_id,
             _SUBMISSIONS.c.forwarded_by_id,
-            *(unit.c.id for unit in _UNITS),
-            _UNITS[-1].c.parent_id,
+            _ANCESTORS.c.ancestor_id,
         )
         .select_from(joined)
         .where(_ACTIVITIES.c.id == bindparam("activity_id"))
-        .order_by(_SUBMISSIONS.c.id.desc())
-        .limit(1)
+        .order_by(_ANCESTORS.c.depth)
     )
 
 
@@ -121,15 +114,10 @@ def load_state(conn: Connection, activity_id: int, *, lock: bool) -> ActivitySta
     params = {"activity_id": activity_id}
     if lock and conn.execute(_LOCK_ACTIVITY, params).first() is None:
         return None
-    row = conn.execute(_STATE, params).first()
-    if row is None:
+    rows = conn.execute(_STATE, params).all()
+    if not rows:
         return None
-    fields = row[:11]
-    path = tuple(unit_id for unit_id in row[11 : 11 + _JOINED_UNIT_LEVELS] if unit_id is not None)
-    beyond = row[-1]
-    if beyond is not None:
-        path += unit_path(conn, beyond)
-    return ActivityState(*fields, unit_path=path)
+    return ActivityState(*rows[0][:11], unit_path=tuple(row[11] for row in rows))
 
 
 _SAVE_STATE = (
@@ -139,6 +127,7 @@ _SAVE_STATE = (
         state=bindparam("new_state"),
         certified_level=bindparam("new_level"),
         version=bindparam("new_version"),
+        open_submission_id=bindparam("new_open_submission_id"),
     )
 )
 
@@ -151,6 +140,7 @@ def save_state(conn: Connection, activity: ActivityState) -> None:
             "new_state": activity.state,
             "new_level": activity.certified_level,
             "new_version": activity.version,
+            "new_open_submission_id": activity.open_submission_id,
         },
     )
 
@@ -191,25 +181,35 @@ def update_submission(conn: Connection, submission_id: int, **values: Any) -> No
     conn.execute(_UPDATE_SUBMISSION, {"submission_id": submission_id, **values})
 
 
-_CERTIFIED = (
-    select(_SUBMISSIONS.c.id)
+_CERTIFIED = select(_LEVELS.c.certified_submission_id).where(
+    _LEVELS.c.activity_id == bindparam("activity_id"), _LEVELS.c.number == bindparam("level_")
+)
+_SET_CERTIFIED = (
+    update(_LEVELS)
     .where(
-        _SUBMISSIONS.c.activity_id == bindparam("activity_id"),
-        _SUBMISSIONS.c.level == bindparam("level_"),
-        _SUBMISSIONS.c.status == "approved",
+        _LEVELS.c.activity_id == bindparam("of_activity"), _LEVELS.c.number == bindparam("level_")
     )
-    .order_by(_SUBMISSIONS.c.id.desc())
-    .limit(1)
+    .values(certified_submission_id=bindparam("submission_id"))
 )
 
 
 def certified_submission_id(conn: Connection, activity_id: int, level: int) -> int | None:
-    """The approved submission that certified `level` (None for levels certified before
-    submissions were recorded, e.g. imported as already done)."""
+    """The approved submission standing behind `level` (None when the level was certified with
+    no submission on record, as a benchmark dataset does)."""
     submission_id: int | None = conn.scalar(
         _CERTIFIED, {"activity_id": activity_id, "level_": level}
     )
     return submission_id
+
+
+def set_certified_submission(
+    conn: Connection, activity_id: int, level: int, submission_id: int | None
+) -> None:
+    """Approve stores the submission behind the level it certifies; revoke clears it."""
+    conn.execute(
+        _SET_CERTIFIED,
+        {"of_activity": activity_id, "level_": level, "submission_id": submission_id},
+    )
 
 
 def insert_decision(conn: Connection, **values: Any) -> None:
