@@ -19,6 +19,7 @@ from state_machines import Role
 from workflow_app.accounts.models import UNIT_KINDS, RoleAssignment, Unit, User
 from workflow_app.accounts.operations import AccountError, create_user
 from workflow_app.accounts.passwords import hash_password, password_problem
+from workflow_app.accounts.unit_tree import load_unit, unit_path
 from workflow_app.audit.append import AuditActor, append_entry
 from workflow_app.audit.models import AuditChainHead, AuditEntry
 from workflow_app.db import write_transaction
@@ -69,6 +70,12 @@ def _enabled_admin_ids(session: Session) -> set[int]:
             .where(RoleAssignment.role == Role.ADMIN.value, User.is_enabled.is_(True))
         )
     )
+
+
+def _full_name(session: Session, unit_id: int) -> str:
+    info = load_unit(session, unit_id)
+    assert info is not None, "the unit was loaded in this transaction"
+    return info.full_name
 
 
 def _user(session: Session, user_id: int) -> User:
@@ -162,7 +169,9 @@ def grant_role(
             )
         )
         if duplicate is not None:
-            raise AccountError(f"{user.username} already holds {role.value} at {unit.full_name()}")
+            raise AccountError(
+                f"{user.username} already holds {role.value} at {_full_name(session, unit.id)}"
+            )
         assignment = RoleAssignment(user=user, role=role.value, unit=unit)
         session.add(assignment)
         session.flush()
@@ -175,7 +184,7 @@ def grant_role(
                 "grant_id": assignment.id,
                 "role": role.value,
                 "unit_id": unit.id,
-                "unit": unit.full_name(),
+                "unit": _full_name(session, unit.id),
             },
         )
         return AdminChange(assignment.id, entry.seq)
@@ -209,7 +218,7 @@ def revoke_grant(
             "grant_id": assignment.id,
             "role": assignment.role,
             "unit_id": unit.id,
-            "unit": unit.full_name(),
+            "unit": _full_name(session, unit.id),
         }
         user.role_assignments.remove(assignment)  # delete-orphan deletes the row
         entry = append_entry(
@@ -312,7 +321,7 @@ def create_unit(
             _lock_for_checks(session)
             parent = _unit(session, parent_id) if parent_id is not None else None
             clean = _check_unit_name(session, name, parent_id, None)
-            depth = len(parent.path_ids()) if parent is not None else 0
+            depth = len(unit_path(session, parent.id)) if parent is not None else 0
             unit = Unit(name=clean, kind=UNIT_KINDS[min(depth, 2)], parent=parent)
             session.add(unit)
             session.flush()
@@ -321,7 +330,11 @@ def create_unit(
                 actor=actor,
                 action="unit.create",
                 subject={"unit_id": unit.id},
-                payload={"name": clean, "parent_id": parent_id, "path": unit.full_name()},
+                payload={
+                    "name": clean,
+                    "parent_id": parent_id,
+                    "path": _full_name(session, unit.id),
+                },
             )
             return AdminChange(unit.id, entry.seq)
     except IntegrityError:
@@ -336,14 +349,15 @@ def rename_unit(session: Session, unit_id: int, name: str, *, actor: AuditActor)
             clean = _check_unit_name(session, name, unit.parent_id, unit.id)
             if clean == unit.name:
                 raise AccountError("the unit name is unchanged")
-            previous = unit.full_name()
+            previous = _full_name(session, unit.id)
             unit.name = clean
+            session.flush()
             entry = append_entry(
                 session,
                 actor=actor,
                 action="unit.rename",
                 subject={"unit_id": unit.id},
-                payload={"from": previous, "to": unit.full_name()},
+                payload={"from": previous, "to": _full_name(session, unit.id)},
             )
             return AdminChange(unit.id, entry.seq)
     except IntegrityError:

@@ -13,13 +13,12 @@ from sqlalchemy.orm import selectinload
 from state_machines import Role
 from workflow_app.accounts.models import (
     ApiToken,
-    RoleAssignment,
     Unit,
     User,
-    find_units_by_name,
 )
 from workflow_app.accounts.operations import AccountError, create_user
 from workflow_app.accounts.tokens import create_token, revoke_token, token_sha256
+from workflow_app.accounts.unit_tree import SEPARATOR, load_units
 from workflow_app.cli_support import cli_actor
 from workflow_app.extensions import db
 
@@ -32,18 +31,24 @@ user_cli = AppGroup("user", help="Manage user accounts.")
 def resolve_unit(name: str) -> Unit:
     """A unit by its name, or by its full path ("กรมอาเซียน / สำนักงานเลขานุการกรม")."""
     parts = [part.strip() for part in name.split("/") if part.strip()]
-    candidates = find_units_by_name(db.session, parts[-1]) if parts else []
-    matches = [unit for unit in candidates if unit.full_name().split(" / ")[-len(parts) :] == parts]
+    units = load_units(db.session)
+    matches = [
+        unit
+        for unit in units.values()
+        if parts and unit.full_name.split(SEPARATOR)[-len(parts) :] == parts
+    ]
     if not matches:
         raise click.BadParameter(
             f"no unit named {name!r} (see `flask unit list`)", param_hint="--unit"
         )
     if len(matches) > 1:
-        names = "; ".join(unit.full_name() for unit in matches)
+        names = "; ".join(unit.full_name for unit in sorted(matches, key=lambda u: u.id))
         raise click.BadParameter(
             f"{name!r} is ambiguous, give the full path: {names}", param_hint="--unit"
         )
-    return matches[0]
+    found = db.session.get(Unit, matches[0].id)
+    assert found is not None
+    return found
 
 
 @user_cli.command("create")
@@ -87,19 +92,19 @@ def create_command(
     if email:
         user.email = email
         db.session.commit()
-    click.echo(f"user {user.id}: {username} ({', '.join(roles)} at {unit.full_name()})")
+    full_name = load_units(db.session)[unit.id].full_name
+    click.echo(f"user {user.id}: {username} ({', '.join(roles)} at {full_name})")
 
 
 @user_cli.command("list")
 def list_command() -> None:
     """List accounts with their roles and units."""
     users = db.session.scalars(
-        select(User)
-        .options(selectinload(User.role_assignments).selectinload(RoleAssignment.unit))
-        .order_by(User.username)
+        select(User).options(selectinload(User.role_assignments)).order_by(User.username)
     ).all()
+    units = load_units(db.session)
     for user in users:
-        grants = ", ".join(f"{a.role}@{a.unit.full_name()}" for a in user.role_assignments)
+        grants = ", ".join(f"{a.role}@{units[a.unit_id].full_name}" for a in user.role_assignments)
         status = "" if user.is_enabled else " [disabled]"
         click.echo(f"{user.id}\t{user.username}{status}\t{grants}")
 
@@ -144,5 +149,6 @@ unit_cli = AppGroup("unit", help="Organisation units.")
 @unit_cli.command("list")
 def list_units() -> None:
     """List units as a tree path each."""
+    units = load_units(db.session)
     for unit in db.session.scalars(select(Unit).order_by(Unit.id)):
-        click.echo(f"{unit.id}\t{unit.kind}\t{unit.full_name()}")
+        click.echo(f"{unit.id}\t{unit.kind}\t{units[unit.id].full_name}")

@@ -13,9 +13,8 @@ from sqlalchemy import (
     Integer,
     String,
     UniqueConstraint,
-    select,
 )
-from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from state_machines import Actor, Grant, Role
 from workflow_app.db import Base
@@ -40,23 +39,6 @@ class Unit(Base):
 
     parent: Mapped[Unit | None] = relationship(remote_side=[id], back_populates="children")
     children: Mapped[list[Unit]] = relationship(back_populates="parent", order_by="Unit.name")
-
-    def path_ids(self) -> tuple[int, ...]:
-        """This unit's id followed by its ancestors' ids: what a grant must hit to cover it."""
-        ids: list[int] = []
-        unit: Unit | None = self
-        while unit is not None:
-            ids.append(unit.id)
-            unit = unit.parent
-        return tuple(ids)
-
-    def full_name(self) -> str:
-        names: list[str] = []
-        unit: Unit | None = self
-        while unit is not None:
-            names.append(unit.name)
-            unit = unit.parent
-        return " / ".join(reversed(names))
 
     def __repr__(self) -> str:
         return f"<Unit {self.id} {self.name!r}>"
@@ -155,7 +137,3 @@ class ApiToken(Base):
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     user: Mapped[User] = relationship()
-
-
-def find_units_by_name(session: Session, name: str) -> list[Unit]:
-    return list(session.scalars(select(Unit).where(Unit.name == name).order_by(Unit.id)))

@@ -1,69 +1,75 @@
-"""The whole unit tree in one query, with each unit's path (its id, then its ancestors').
+"""Units with their paths, as the database stores them (`unit_ancestors`): the one reader of the
+unit tree.
 
-Visibility and scope depend only on a unit's path, so pages that show many activities load the
-tree once and ask `state_machines` per unit instead of walking parents per activity.
+Visibility and scope depend only on a unit's path (its id, then its ancestors'), so pages that
+show many activities load every unit once and ask `state_machines` per unit; a single activity's
+page loads its unit alone. Nothing walks parents: the paths are stored when units are created.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import Connection, Select, bindparam, literal, select
+from sqlalchemy import Connection, bindparam, select
 from sqlalchemy.orm import Session
 
-from workflow_app.accounts.models import Unit
+from workflow_app.accounts.models import Unit, UnitAncestor
+
+SEPARATOR = " / "
 
 
 @dataclass(frozen=True)
 class UnitInfo:
+    id: int
     name: str
-    path: tuple[int, ...]  # the unit's id, then its ancestors' ids (as `Unit.path_ids`)
-    full_name: str
+    path: tuple[int, ...]  # the unit's id, then its ancestors' ids, nearest first
+    full_name: str  # from the department down: "กรมอาเซียน / สำนักงานเลขานุการกรม"
+
+
+# One row per (unit, ancestor), nearest ancestor first, with the ancestor's name.
+_PATHS = (
+    select(UnitAncestor.unit_id, UnitAncestor.ancestor_id, Unit.name)
+    .join(Unit, Unit.id == UnitAncestor.ancestor_id)
+    .order_by(UnitAncestor.unit_id, UnitAncestor.depth)
+)
+_ONE_PATH = _PATHS.where(UnitAncestor.unit_id == bindparam("unit_id"))
+_PATH_IDS = (
+    select(UnitAncestor.ancestor_id)
+    .where(UnitAncestor.unit_id == bindparam("unit_id"))
+    .order_by(UnitAncestor.depth)
+)
+
+
+def _build(rows: list[tuple[int, int, str]]) -> dict[int, UnitInfo]:
+    ancestors: dict[int, list[tuple[int, str]]] = {}
+    for unit_id, ancestor_id, name in rows:
+        ancestors.setdefault(unit_id, []).append((ancestor_id, name))
+    return {
+        unit_id: UnitInfo(
+            id=unit_id,
+            name=chain[0][1],
+            path=tuple(ancestor_id for ancestor_id, _name in chain),
+            full_name=SEPARATOR.join(name for _id, name in reversed(chain)),
+        )
+        for unit_id, chain in ancestors.items()
+    }
 
 
 def load_units(session: Session) -> dict[int, UnitInfo]:
-    """Every unit with its path, from one query (the tree is walked in Python)."""
-    rows = session.execute(select(Unit.id, Unit.parent_id, Unit.name)).all()
-    parents = {row.id: row.parent_id for row in rows}
-    names = {row.id: row.name for row in rows}
-    units: dict[int, UnitInfo] = {}
-    for unit_id in parents:
-        path: list[int] = []
-        current: int | None = unit_id
-        while current is not None and current not in path:  # a cycle cannot loop forever
-            path.append(current)
-            current = parents.get(current)
-        units[unit_id] = UnitInfo(
-            name=names[unit_id],
-            path=tuple(path),
-            full_name=" / ".join(names[i] for i in reversed(path)),
-        )
-    return units
+    """Every unit with its path and full name, from one query."""
+    return _build([tuple(row) for row in session.execute(_PATHS)])
 
 
-def unit_paths(session: Session) -> dict[int, tuple[int, ...]]:
-    return {unit_id: info.path for unit_id, info in load_units(session).items()}
-
-
-def _ancestors_query() -> Select[tuple[int]]:
-    # The depth cap keeps a (forbidden) cycle from looping.
-    step = (
-        select(Unit.id, Unit.parent_id, literal(0).label("depth"))
-        .where(Unit.id == bindparam("unit_id"))
-        .cte("ancestors", recursive=True)
-    )
-    step = step.union_all(
-        select(Unit.id, Unit.parent_id, (step.c.depth + 1).label("depth"))
-        .join(step, Unit.id == step.c.parent_id)
-        .where(step.c.depth < 64)
-    )
-    return select(step.c.id).order_by(step.c.depth)
-
-
-_ANCESTORS = _ancestors_query()  # built once: building it costs more than running it
+def load_unit(db: Session | Connection, unit_id: int) -> UnitInfo | None:
+    """One unit with its path and full name, from one query."""
+    return _build([tuple(row) for row in db.execute(_ONE_PATH, {"unit_id": unit_id})]).get(unit_id)
 
 
 def unit_path(db: Session | Connection, unit_id: int) -> tuple[int, ...]:
-    """One unit's path from one recursive query: for a single activity, where loading the whole
-    tree would be waste."""
-    return tuple(db.scalars(_ANCESTORS, {"unit_id": unit_id}))
+    """One unit's path: what a grant must name to cover it."""
+    return tuple(db.scalars(_PATH_IDS, {"unit_id": unit_id}))
+
+
+def sorted_by_name(units: dict[int, UnitInfo]) -> list[UnitInfo]:
+    """For lists and choices: every unit, ordered by its full name."""
+    return sorted(units.values(), key=lambda unit: unit.full_name)

@@ -27,6 +27,7 @@ from workflow_app.accounts.operations import (
     change_password,
     set_locale,
 )
+from workflow_app.accounts.unit_tree import load_units
 from workflow_app.audit.append import AuditActor
 from workflow_app.extensions import db, limiter
 from workflow_app.web.i18n import SUPPORTED_LOCALES
@@ -118,7 +119,7 @@ def settings() -> str | Response:
             login_user(current_user._get_current_object())
             flash(_("Your password has been changed. Other sessions were signed out."), "success")
             return redirect(url_for("account.settings"))
-    return render_template("account/settings.html", form=form)
+    return render_template("account/settings.html", form=form, units=load_units(db.session))
 
 
 @account_bp.route("/language", methods=["POST"])

@@ -37,6 +37,7 @@ from state_machines import Role, may_administer
 from workflow_app.accounts import admin_operations as ops
 from workflow_app.accounts.models import RoleAssignment, Unit, User
 from workflow_app.accounts.operations import AccountError
+from workflow_app.accounts.unit_tree import load_unit, load_units, sorted_by_name
 from workflow_app.admin.forms import (
     ActionForm,
     CreateUserForm,
@@ -88,17 +89,8 @@ def _done(message: str, seq: int) -> None:
 
 
 def unit_paths(session: Session) -> list[tuple[int, str]]:
-    """Every unit as (id, full path), sorted by path; one query instead of one per parent."""
-    units = {unit.id: unit for unit in session.scalars(select(Unit))}
-
-    def path(unit: Unit) -> str:
-        names = [unit.name]
-        while unit.parent_id is not None:
-            unit = units[unit.parent_id]
-            names.append(unit.name)
-        return " / ".join(reversed(names))
-
-    return sorted(((unit.id, path(unit)) for unit in units.values()), key=lambda row: row[1])
+    """Every unit as (id, full path), sorted by path, for lists and choices."""
+    return [(unit.id, unit.full_name) for unit in sorted_by_name(load_units(session))]
 
 
 @dataclass
@@ -169,7 +161,11 @@ def unit_edit(unit_id: int) -> Response | tuple[str, int]:
         .options(selectinload(RoleAssignment.user))
         .order_by(RoleAssignment.id)
     ).all()
-    page = render_template("admin/unit.html", unit=unit, form=form, holders=holders)
+    info = load_unit(db.session, unit.id)
+    assert info is not None
+    page = render_template(
+        "admin/unit.html", unit=unit, unit_name=info.full_name, form=form, holders=holders
+    )
     return page, status
 
 

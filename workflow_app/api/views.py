@@ -30,7 +30,7 @@ from wtforms.validators import ValidationError
 from state_machines import Action, Actor, State, available_actions, may_view_activity
 from workflow_app.accounts.models import User
 from workflow_app.accounts.tokens import bearer_token
-from workflow_app.accounts.unit_tree import unit_paths
+from workflow_app.accounts.unit_tree import load_units, unit_path
 from workflow_app.api.openapi import openapi_document
 from workflow_app.evidence.app_store import evidence_store
 from workflow_app.extensions import db
@@ -152,7 +152,7 @@ def _actor() -> Actor:
 
 
 def _unit_paths() -> dict[int, tuple[int, ...]]:
-    return unit_paths(db.session)
+    return {unit_id: unit.path for unit_id, unit in load_units(db.session).items()}
 
 
 _ACTIVITY = activity_query()
@@ -166,7 +166,7 @@ def _load_activity(activity_id: int) -> Activity:
 
 
 def _ensure_may_view(activity: Activity) -> None:
-    if not may_view_activity(_actor(), activity.unit.path_ids()):
+    if not may_view_activity(_actor(), unit_path(db.session, activity.unit_id)):
         raise ApiError(403, "forbidden", "You may not view this activity.")
 
 

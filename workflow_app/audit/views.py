@@ -32,6 +32,7 @@ from sqlalchemy.orm import Session
 from state_machines import may_read_audit_log, may_verify_audit_log
 from tools.verify_audit import Checkpoint, EntryRecord, write_export
 from workflow_app.accounts.models import User
+from workflow_app.accounts.unit_tree import load_unit
 from workflow_app.audit.canonical import format_time
 from workflow_app.audit.checkpoints import stored_checkpoints
 from workflow_app.audit.models import AuditEntry, AuditKey
@@ -169,7 +170,13 @@ def trail(activity_id: int) -> str:
                 _annotate(decision, entries, activity, level["level"], attempt)
         for decision in level["other_decisions"]:
             _annotate(decision, entries, activity, level["level"], None)
-    return render_template("audit/trail.html", activity=activity, levels=levels)
+    unit = load_unit(db.session, activity.unit_id)
+    return render_template(
+        "audit/trail.html",
+        activity=activity,
+        unit_name=unit.full_name if unit else "",
+        levels=levels,
+    )
 
 
 def _entries_by_seq(session: Session, seqs: Iterable[int]) -> dict[int, EntryView]:

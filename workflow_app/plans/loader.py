@@ -9,6 +9,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from workflow_app.accounts.models import Unit
+from workflow_app.accounts.unit_tree import SEPARATOR
 from workflow_app.audit.append import AuditActor, append_entry
 from workflow_app.db import write_transaction
 from workflow_app.plans.document import PlanDocument
@@ -43,12 +44,14 @@ class _UnitResolver:
 
     def resolve(self, path: tuple[str, ...]) -> Unit:
         parent: Unit | None = None
-        for depth, name in enumerate(path):
-            parent = self._child(parent, name, "department" if depth == 0 else "division")
+        for depth in range(len(path)):
+            parent = self._child(parent, path[: depth + 1])
         assert parent is not None, "a unit path is never empty"
         return parent
 
-    def _child(self, parent: Unit | None, name: str, kind: str) -> Unit:
+    def _child(self, parent: Unit | None, path: tuple[str, ...]) -> Unit:
+        """The unit at the end of `path` (names from the department down), under `parent`."""
+        name, kind = path[-1], "department" if len(path) == 1 else "division"
         parent_id = parent.id if parent else None
         key = (parent_id, name)
         if key in self._cache:
@@ -61,7 +64,7 @@ class _UnitResolver:
             unit = Unit(name=name, kind=kind, parent=parent)
             self.session.add(unit)
             self.session.flush()
-            self.created.append(unit.full_name())
+            self.created.append(SEPARATOR.join(path))
         self._cache[key] = unit
         return unit
 

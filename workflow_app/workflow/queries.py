@@ -7,26 +7,22 @@ from sqlalchemy.orm import Session, joinedload, selectinload
 from sqlalchemy.orm.interfaces import ORMOption
 
 from state_machines import PENDING_STATES, ActivitySnapshot, PendingSubmission, State
-from workflow_app.accounts.models import Unit
+from workflow_app.accounts.unit_tree import unit_path
 from workflow_app.plans.models import Activity, Plan
 from workflow_app.workflow.models import Submission
 
-# The activity's unit comes joined with two levels above it: in the department → division →
-# section tree, `Unit.path_ids()` (permissions) and `Unit.full_name()` (display) then walk the
-# parents without a query per level; a deeper unit lazy-loads the rest as it goes.
-UNIT_AND_ANCESTORS = joinedload(Activity.unit).joinedload(Unit.parent).joinedload(Unit.parent)
 # The plan's name and year for the breadcrumb; not the source document, which can be large.
 PLAN_HEADING = joinedload(Activity.plan).defer(Plan.source_text)
 
 
 def activity_query(*more: ORMOption) -> Select[tuple[Activity]]:
-    """One activity (parameter `activity_id`) with its levels and its unit's path, all joined
-    in one query, and `more` loader options. Callers build theirs once: building a statement
+    """One activity (parameter `activity_id`) with its levels, joined in one query, and `more`
+    loader options. Callers build theirs once: building a statement
     costs more than running it."""
     return (
         select(Activity)
         .where(Activity.id == bindparam("activity_id"))
-        .options(joinedload(Activity.levels), UNIT_AND_ANCESTORS, *more)
+        .options(joinedload(Activity.levels), *more)
     )
 
 
@@ -83,6 +79,8 @@ def snapshot_of(activity: Activity, submission: Submission | None) -> ActivitySn
         pending = PendingSubmission(
             submitted_by=submission.submitted_by_id, forwarded_by=submission.forwarded_by_id
         )
+    session = Session.object_session(activity)
+    assert session is not None
     return ActivitySnapshot.from_model(
-        activity, unit_path=activity.unit.path_ids(), pending=pending
+        activity, unit_path=unit_path(session, activity.unit_id), pending=pending
     )

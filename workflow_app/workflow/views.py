@@ -48,7 +48,7 @@ from state_machines import (
     sources,
 )
 from workflow_app.accounts.models import User
-from workflow_app.accounts.unit_tree import load_units
+from workflow_app.accounts.unit_tree import load_unit, load_units, unit_path
 from workflow_app.clock import today
 from workflow_app.evidence.app_store import evidence_store
 from workflow_app.extensions import db
@@ -199,7 +199,7 @@ def _load_activity(activity_id: int) -> Activity:
 def _viewer(activity: Activity) -> Actor:
     """The caller as the workflow sees them, once `may_view_activity` has let them in."""
     actor = _user().as_actor()
-    if not may_view_activity(actor, activity.unit.path_ids()):
+    if not may_view_activity(actor, unit_path(db.session, activity.unit_id)):
         abort(403)
     return actor
 
@@ -480,9 +480,15 @@ def activity_page(
         panels=panels,
         account_note=note,
         attempt=attempt,
+        unit_name=_unit_name(activity),
         **_templates_context(),
     )
     return page, status
+
+
+def _unit_name(activity: Activity) -> str:
+    unit = load_unit(db.session, activity.unit_id)
+    return unit.full_name if unit else ""
 
 
 @workflow_bp.post("/activities/<id:activity_id>/actions/<action_name>")
