@@ -61,15 +61,19 @@ class ActivitySnapshot:
         model: WorkflowModel,
         *,
         unit_path: tuple[int, ...],
-        pending: PendingSubmission | None,
+        open_submission: PendingSubmission | None,
     ) -> ActivitySnapshot:
+        """`open_submission` names who submitted and who forwarded the activity's open
+        submission, if it has one; it is pending (and separation of duties applies to it)
+        only while it waits for a decision, not once it has been returned."""
+        state = current_state(model)
         return cls(
-            state=current_state(model),
+            state=state,
             certified_level=model.certified_level,
             level_count=model.level_count,
             target_level=model.target_level,
             unit_path=unit_path,
-            pending=pending,
+            pending=open_submission if state in PENDING_STATES else None,
         )
 
 

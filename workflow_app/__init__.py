@@ -105,7 +105,7 @@ def _register_blueprints(app: Flask) -> None:
     from workflow_app.plans.views import plans_bp
     from workflow_app.publication.views import publication_bp
     from workflow_app.reports.views import reports_bp
-    from workflow_app.workflow.views import workflow_bp
+    from workflow_app.workflow.routes import workflow_bp
 
     blueprints = (
         account_bp,

@@ -7,7 +7,6 @@ import io
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import date
 from typing import Any
 
 import pytest
@@ -22,7 +21,6 @@ from tests.integration.conftest import PASSWORD, People
 from tests.integration.workflow_support import act
 from workflow_app.extensions import db
 from workflow_app.plans.models import Activity
-from workflow_app.workflow import views
 from workflow_app.workflow.models import Submission, WorkflowDecision
 
 XSS = "<script>alert(1)</script>"
@@ -648,19 +646,6 @@ def test_the_inbox_sorts_by_the_quarter_still_due(
     assert 'data-due="2568-2"' in html and "Overdue: planned for quarter 2/2568" in html
 
 
-def test_fiscal_quarters_start_in_october() -> None:
-    assert views.fiscal_quarter(date(2024, 10, 1)) == (2568, 1)
-    assert views.fiscal_quarter(date(2024, 12, 31)) == (2568, 1)
-    assert views.fiscal_quarter(date(2025, 1, 1)) == (2568, 2)
-    assert views.fiscal_quarter(date(2025, 4, 30)) == (2568, 3)
-    assert views.fiscal_quarter(date(2025, 9, 30)) == (2568, 4)
-    assert views.due_quarter(2568, [1, 2, 3, 4], (2568, 2)) == (2568, 2)
-    assert views.due_quarter(2568, [3, 4], (2568, 2)) == (2568, 3)
-    assert views.due_quarter(2568, [2], (2568, 4)) == (2568, 2)
-    assert views.due_quarter(2569, [1], (2568, 4)) == (2569, 1)
-    assert views.due_quarter(2568, [], (2568, 1)) is None
-
-
 @contextmanager
 def counted_queries(app: Flask) -> Iterator[list[str]]:
     statements: list[str] = []
@@ -675,6 +660,27 @@ def counted_queries(app: Flask) -> Iterator[list[str]]:
         yield statements
     finally:
         event.remove(engine, "before_cursor_execute", record)
+
+
+def test_a_met_target_is_never_overdue_in_the_inbox(app: Flask, people: People) -> None:
+    """1.1.1's target is level 4 of 5: once level 4 is certified it stays open for level 5, but
+    it has met its target, so after its last quarter it is not overdue (4.1.1 has not met its
+    target and is)."""
+    for _level in range(4):
+        setup(
+            app,
+            people,
+            ("officer", "1.1.1", "submit"),
+            ("reviewer", "1.1.1", "forward"),
+            ("head", "1.1.1", "approve"),
+        )
+    app.config["WORKFLOW_TODAY"] = "2025-12-01"  # FY 2568 is over
+    html = sign_in(app, "officer").get("/inbox").text
+    met = re.search(r'data-code="1.1.1".*?</li>', html, re.DOTALL)
+    missed = re.search(r'data-code="4.1.1".*?</li>', html, re.DOTALL)
+    assert met is not None and missed is not None
+    assert 'data-due="2568-4"' in met.group(0) and "Overdue" not in met.group(0)
+    assert "Overdue: planned for quarter 4/2568" in missed.group(0)
 
 
 def test_the_inbox_makes_the_same_few_queries_however_long(app: Flask, people: People) -> None:

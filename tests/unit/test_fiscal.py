@@ -16,6 +16,7 @@ from workflow_app.plans.fiscal import (
     fiscal_year_bounds,
     fiscal_year_of,
     next_due,
+    planned_quarter,
     quarter_bounds,
     quarter_of,
 )
@@ -179,3 +180,12 @@ def test_deadline_status_agrees_with_the_dates(
         assert status == "overdue"
     if upcoming is not None:
         assert upcoming >= today and upcoming in {quarter_bounds(year, q)[1] for q in quarters}
+
+
+def test_planned_quarter_is_the_current_or_next_active_one_else_the_last() -> None:
+    assert planned_quarter(2568, [1, 2, 3, 4], date(2025, 1, 15)) == (2568, 2)
+    assert planned_quarter(2568, [3, 4], date(2025, 1, 15)) == (2568, 3)
+    assert planned_quarter(2568, [2], date(2025, 8, 1)) == (2568, 2)  # all over: the last one
+    assert planned_quarter(2569, [1], date(2025, 8, 1)) == (2569, 1)  # next year's first
+    assert planned_quarter(2568, [1, 2], date(2024, 12, 31)) == (2568, 1)  # its last day
+    assert planned_quarter(2568, [], date(2024, 10, 1)) is None

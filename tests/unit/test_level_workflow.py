@@ -408,10 +408,17 @@ def test_snapshot_from_model() -> None:
     snap = ActivitySnapshot.from_model(
         Row(state="forwarded", certified_level=2),
         unit_path=PATH,
-        pending=PendingSubmission(1, 3),
+        open_submission=PendingSubmission(1, 3),
     )
     assert snap.state is State.FORWARDED and snap.certified_level == 2
     assert check(actor(HEAD, Role.DIVISION_HEAD), snap, "approve").allowed
+    # A returned submission is open (the officer answers it) but waits for nobody's decision.
+    returned = ActivitySnapshot.from_model(
+        Row(state="returned", certified_level=2),
+        unit_path=PATH,
+        open_submission=PendingSubmission(1, None),
+    )
+    assert returned.pending is None
 
 
 # --- The machine ----------------------------------------------------------------------------

@@ -18,34 +18,34 @@ from collections import Counter
 from typing import Any, NoReturn, cast
 from urllib.parse import quote
 
-from flask import Blueprint, Response, current_app, jsonify, request, url_for
+from flask import Blueprint, Response, current_app, jsonify, request
 from flask_login import current_user
 from flask_wtf.csrf import validate_csrf
-from sqlalchemy import func, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy import bindparam, func, select
 from werkzeug.datastructures import FileStorage
 from werkzeug.wsgi import wrap_file
 from wtforms.validators import ValidationError
 
-from state_machines import Action, Actor, State, available_actions, may_view_activity
+from state_machines import Action, Actor, available_actions, may_view_activity
 from workflow_app.accounts.models import User
 from workflow_app.accounts.tokens import bearer_token
 from workflow_app.accounts.unit_tree import load_units, unit_path
 from workflow_app.api.openapi import openapi_document
+from workflow_app.api.shapes import iso, open_submission_json, person_json, trail_json
 from workflow_app.evidence.app_store import evidence_store
 from workflow_app.extensions import db
 from workflow_app.plans.models import Activity, Plan
 from workflow_app.plans.serialize import activity_dict, load_plan_tree, plan_dict
+from workflow_app.workflow.activity_record import ActivityRecord, load_activity_record
 from workflow_app.workflow.errors import WorkflowFailure
-from workflow_app.workflow.models import EvidenceItem, Submission, WorkflowDecision
+from workflow_app.workflow.models import EvidenceItem, Submission
 from workflow_app.workflow.operations import (
     ActionOutcome,
     ActionRequest,
     FileUpload,
     perform_action,
 )
-from workflow_app.workflow.queries import activity_query, open_submission, snapshot_of
-from workflow_app.workflow.trail import build_trail, evidence_dict, iso, person
+from workflow_app.workflow.trail import load_submission, load_trail
 
 api_bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
@@ -155,23 +155,18 @@ def _unit_paths() -> dict[int, tuple[int, ...]]:
     return {unit_id: unit.path for unit_id, unit in load_units(db.session).items()}
 
 
-_ACTIVITY = activity_query()
-
-
-def _load_activity(activity_id: int) -> Activity:
-    activity = db.session.scalar(_ACTIVITY, {"activity_id": activity_id})
-    if activity is None:
+def _viewable_record(activity_id: int) -> ActivityRecord:
+    """The activity, if it exists (404) and the caller may view it (403)."""
+    record = load_activity_record(db.session, activity_id)
+    if record is None:
         raise ApiError(404, "not_found", "activity not found")
-    return activity
+    _ensure_may_view(record.unit.path)
+    return record
 
 
-def _ensure_may_view(activity: Activity) -> None:
-    if not may_view_activity(_actor(), unit_path(db.session, activity.unit_id)):
+def _ensure_may_view(unit_path: tuple[int, ...]) -> None:
+    if not may_view_activity(_actor(), unit_path):
         raise ApiError(403, "forbidden", "You may not view this activity.")
-
-
-def _file_url(item_id: int) -> str:
-    return url_for("api.download_evidence", item_id=item_id)
 
 
 @api_bp.get("/plans")
@@ -233,88 +228,39 @@ def get_plan(plan_id: int) -> Response:
     return jsonify(data)
 
 
-def _certifications(activity: Activity) -> dict[int, WorkflowDecision]:
-    """The approval standing behind each currently certified level (revoked ones are not)."""
-    decisions = db.session.scalars(
-        select(WorkflowDecision)
-        .join(Submission, WorkflowDecision.submission_id == Submission.id)
-        .where(
-            WorkflowDecision.activity_id == activity.id,
-            WorkflowDecision.action == Action.APPROVE.value,
-            Submission.status == "approved",
-        )
-        .order_by(WorkflowDecision.id)
-        .options(selectinload(WorkflowDecision.actor))
-    ).all()
-    return {d.level: d for d in decisions if d.level <= activity.certified_level}
-
-
-def _open_submission_dict(submission: Submission | None) -> dict[str, Any] | None:
-    if submission is None:
-        return None
-    data: dict[str, Any] = {
-        "id": submission.id,
-        "level": submission.level,
-        "status": submission.status,
-        "narrative": submission.narrative,
-        "submitted_by": person(submission.submitted_by),
-        "submitted_at": iso(submission.submitted_at),
-        "forwarded_by": person(submission.forwarded_by),
-        "evidence": [evidence_dict(item, _file_url) for item in submission.evidence],
-        "return_comment": None,
-        "returned_by": None,
-        "returned_at": None,
-    }
-    if submission.status == "returned":
-        returned = db.session.scalar(
-            select(WorkflowDecision)
-            .where(
-                WorkflowDecision.submission_id == submission.id,
-                WorkflowDecision.action == Action.RETURN.value,
-            )
-            .order_by(WorkflowDecision.id.desc())
-            .limit(1)
-        )
-        if returned is not None:
-            data["return_comment"] = returned.comment
-            data["returned_by"] = person(returned.actor)
-            data["returned_at"] = iso(returned.created_at)
-    return data
-
-
 @api_bp.get("/activities/<id:activity_id>")
 def get_activity(activity_id: int) -> Response:
-    activity = _load_activity(activity_id)
-    _ensure_may_view(activity)
-    submission = open_submission(db.session, activity)
-    certified = _certifications(activity)
+    record = _viewable_record(activity_id)
+    activity = record.activity
+    open_submission = None
+    if activity.open_submission_id is not None:
+        open_submission = load_submission(db.session, activity.open_submission_id)
     data = activity_dict(activity, with_state=True)
-    completed = activity.state == State.COMPLETED.value
-    levels = []
     for level in data["levels"]:
-        decision = certified.get(level["number"])
         level["certified"] = level["number"] <= activity.certified_level
         if level["certified"]:
-            level["certified_by"] = person(decision.actor) if decision else None
-            level["certified_at"] = iso(decision.created_at) if decision else None
-            level["audit_seq"] = decision.audit_seq if decision else None
-        levels.append(level)
+            certification = record.certifications.get(level["number"])
+            level["certified_by"] = person_json(
+                certification.approved_by if certification else None
+            )
+            level["certified_at"] = iso(certification.approved_at if certification else None)
+            level["audit_seq"] = certification.audit_seq if certification else None
     data.update(
         {
             "plan_id": activity.plan_id,
-            "current_level": None if completed else activity.certified_level + 1,
+            "current_level": record.current_level,
             "target_met": activity.target_met,
             "level_count": activity.level_count,
-            "levels": levels,
-            "open_submission": _open_submission_dict(submission),
+            "levels": data["levels"],
+            "open_submission": open_submission_json(open_submission),
             "available_actions": [
                 {
-                    "action": decision.action.value,
-                    "allowed": decision.allowed,
-                    "reason": decision.reason,
-                    "code": decision.refusal.value if decision.refusal else None,
+                    "action": permission.action.value,
+                    "allowed": permission.allowed,
+                    "reason": permission.reason,
+                    "code": permission.refusal.value if permission.refusal else None,
                 }
-                for decision in available_actions(_actor(), snapshot_of(activity, submission))
+                for permission in available_actions(_actor(), record.snapshot())
             ],
         }
     )
@@ -323,8 +269,8 @@ def get_activity(activity_id: int) -> Response:
 
 @api_bp.get("/activities/<id:activity_id>/trail")
 def get_trail(activity_id: int) -> Response:
-    activity = _load_activity(activity_id)
-    _ensure_may_view(activity)
+    record = _viewable_record(activity_id)
+    activity = record.activity
     return jsonify(
         {
             "activity_id": activity.id,
@@ -333,7 +279,7 @@ def get_trail(activity_id: int) -> Response:
             "certified_level": activity.certified_level,
             "level_count": activity.level_count,
             "version": activity.version,
-            "levels": build_trail(db.session, activity, file_url=_file_url),
+            "levels": trail_json(load_trail(db.session, activity)),
         }
     )
 
@@ -354,16 +300,23 @@ def _content_disposition(filename: str | None, item_id: int) -> str:
     return f"attachment; filename=\"{ascii_stem}{extension}\"; filename*=UTF-8''{quoted}"
 
 
+# The item with its activity's unit: whether the caller may see it is whether they may view the
+# activity it was submitted for.
+_EVIDENCE_WITH_UNIT = (
+    select(EvidenceItem, Activity.unit_id)
+    .join(Submission, Submission.id == EvidenceItem.submission_id)
+    .join(Activity, Activity.id == Submission.activity_id)
+    .where(EvidenceItem.id == bindparam("item_id"))
+)
+
+
 @api_bp.get("/evidence/<id:item_id>")
 def download_evidence(item_id: int) -> Response:
-    item = db.session.scalar(
-        select(EvidenceItem)
-        .where(EvidenceItem.id == item_id)
-        .options(selectinload(EvidenceItem.submission).selectinload(Submission.activity))
-    )
-    if item is None:
+    found = db.session.execute(_EVIDENCE_WITH_UNIT, {"item_id": item_id}).first()
+    if found is None:
         raise ApiError(404, "not_found", "evidence not found")
-    _ensure_may_view(item.submission.activity)
+    item, unit_id = found
+    _ensure_may_view(unit_path(db.session, unit_id))
     if item.kind != "file" or item.sha256 is None:
         raise ApiError(404, "not_a_file", "This evidence is a link; there is no file to download.")
     try:

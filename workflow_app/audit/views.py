@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
 from datetime import datetime
 from functools import wraps
 from itertools import islice
@@ -32,7 +33,6 @@ from sqlalchemy.orm import Session
 from state_machines import may_read_audit_log, may_verify_audit_log
 from tools.verify_audit import Checkpoint, EntryRecord, write_export
 from workflow_app.accounts.models import User
-from workflow_app.accounts.unit_tree import load_unit
 from workflow_app.audit.canonical import format_time
 from workflow_app.audit.checkpoints import stored_checkpoints
 from workflow_app.audit.models import AuditEntry, AuditKey
@@ -52,8 +52,8 @@ from workflow_app.extensions import db
 from workflow_app.formatting import to_bangkok
 from workflow_app.models_base import utcnow
 from workflow_app.plans.models import Activity, Plan
-from workflow_app.workflow.queries import PLAN_HEADING, activity_query
-from workflow_app.workflow.trail import build_trail
+from workflow_app.workflow.activity_record import load_activity_record
+from workflow_app.workflow.trail import DecisionRecord, LevelTrail, SubmissionRecord, load_trail
 
 audit_bp = Blueprint("audit", __name__, url_prefix="/audit")
 
@@ -146,36 +146,36 @@ def _seq_parameter(value: str) -> int | None:
 
 # --- certification trail ----------------------------------------------------------------------
 
-_ACTIVITY = activity_query(PLAN_HEADING)
+
+@dataclass(frozen=True)
+class LogCheck:
+    """The audit entry a workflow record names, and where the two disagree: the workflow tables
+    can be edited by a database owner without breaking the chain, the entry cannot."""
+
+    entry: EntryView | None
+    differences: list[str]
 
 
 @audit_bp.get("/activities/<id:activity_id>")
 @auditors_only
 def trail(activity_id: int) -> str:
-    activity = db.session.scalar(_ACTIVITY, {"activity_id": activity_id})
-    if activity is None:
+    record = load_activity_record(db.session, activity_id)
+    if record is None:
         abort(404)
-    levels = build_trail(db.session, activity)
-    seqs = [
-        decision["audit_seq"]
-        for level in levels
-        for attempt in level["submissions"]
-        for decision in attempt["decisions"]
-    ] + [decision["audit_seq"] for level in levels for decision in level["other_decisions"]]
-    entries = _entries_by_seq(db.session, seqs)
-    for level in levels:
-        for attempt in level["submissions"]:
-            attempt["submitted_moment"] = _moment(attempt["submitted_at"])
-            for decision in attempt["decisions"]:
-                _annotate(decision, entries, activity, level["level"], attempt)
-        for decision in level["other_decisions"]:
-            _annotate(decision, entries, activity, level["level"], None)
-    unit = load_unit(db.session, activity.unit_id)
+    activity = record.activity
+    history = load_trail(db.session, activity)
+    steps = list(history.steps())
+    entries = _entries_by_seq(db.session, [decision.audit_seq for _l, _s, decision in steps])
+    checks = {
+        decision.audit_seq: _check(decision, entries.get(decision.audit_seq), activity, level, sub)
+        for level, sub, decision in steps
+    }
     return render_template(
         "audit/trail.html",
         activity=activity,
-        unit_name=unit.full_name if unit else "",
-        levels=levels,
+        unit_name=record.unit.full_name,
+        levels=history.levels,
+        checks=checks,
     )
 
 
@@ -187,59 +187,39 @@ def _entries_by_seq(session: Session, seqs: Iterable[int]) -> dict[int, EntryVie
     return {row.seq: decode_entry(row) for row in rows}
 
 
-def _moment(value: str | None) -> datetime | None:
-    return datetime.fromisoformat(value) if value else None
-
-
-def _annotate(
-    decision: dict[str, Any],
-    entries: dict[int, EntryView],
-    activity: Activity,
-    level: int,
-    attempt: dict[str, Any] | None,
-) -> None:
-    """Attach the audit entry the decision row names, and where the two disagree: the workflow
-    tables can be edited by a database owner without breaking the chain, the entry cannot."""
-    decision["moment"] = _moment(decision["at"])
-    entry = entries.get(decision["audit_seq"])
-    decision["entry"] = entry
-    decision["differences"] = _differences(decision, entry, activity, level, attempt)
-
-
-def _differences(
-    decision: dict[str, Any],
+def _check(
+    decision: DecisionRecord,
     entry: EntryView | None,
     activity: Activity,
-    level: int,
-    attempt: dict[str, Any] | None,
-) -> list[str]:
+    level: LevelTrail,
+    submission: SubmissionRecord | None,
+) -> LogCheck:
     if entry is None:
-        return ["no audit entry with this seq"]
+        return LogCheck(None, ["no audit entry with this seq"])
     if entry.document is None:
-        return ["the audit entry cannot be read"]
-    actor = decision["actor"] or {}
-    action = decision["action"]
-    checks = {
+        return LogCheck(entry, ["the audit entry cannot be read"])
+    action = decision.action
+    checks: dict[str, tuple[Any, Any]] = {
         "action": (entry.action, f"workflow.{action}"),
-        "actor": (entry.actor_id, actor.get("id")),
+        "actor": (entry.actor_id, decision.actor.id if decision.actor else None),
         "activity": (entry.activity_id, activity.id),
-        "level": (entry.level, level),
-        "from_state": (entry.from_state, decision["from_state"]),
-        "to_state": (entry.to_state, decision["to_state"]),
+        "level": (entry.level, level.level),
+        "from_state": (entry.from_state, decision.from_state),
+        "to_state": (entry.to_state, decision.to_state),
     }
-    if action == "submit" and attempt is not None:
-        checks["narrative"] = (entry.payload.get("narrative"), attempt["narrative"])
+    if action == "submit" and submission is not None:
+        checks["narrative"] = (entry.payload.get("narrative"), submission.narrative)
         checks["evidence"] = (
             [(ref.kind, ref.sha256, ref.url) for ref in entry.evidence],
-            [(item["kind"], item["sha256"], item["url"]) for item in attempt["evidence"]],
+            [(item.kind, item.sha256, item.url) for item in submission.evidence],
         )
     elif action == "revoke":
-        checks["reason"] = (entry.payload.get("reason", ""), decision["comment"])
+        checks["reason"] = (entry.payload.get("reason", ""), decision.comment)
     else:
-        checks["comment"] = (entry.payload.get("comment", ""), decision["comment"] or "")
-    if attempt is not None:
-        checks["submission"] = (entry.subject.get("submission_id"), attempt["id"])
-    return [name for name, (logged, stored) in checks.items() if logged != stored]
+        checks["comment"] = (entry.payload.get("comment", ""), decision.comment)
+    if submission is not None:
+        checks["submission"] = (entry.subject.get("submission_id"), submission.id)
+    return LogCheck(entry, [name for name, (logged, stored) in checks.items() if logged != stored])
 
 
 # --- chain status and verification ------------------------------------------------------------

@@ -24,7 +24,8 @@ from workflow_app.dashboard.queries import (
 from workflow_app.extensions import db
 from workflow_app.formatting import format_code
 from workflow_app.thai_text import to_thai_digits
-from workflow_app.web.context import state_label, thai_digits_on
+from workflow_app.web.context import thai_digits_on
+from workflow_app.workflow.labels import state_label
 
 dashboard_bp = Blueprint("dashboard", __name__)
 

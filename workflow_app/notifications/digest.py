@@ -11,17 +11,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session
 
-from state_machines import Action, ActivitySnapshot, State, check
-from workflow_app.accounts.models import Unit, User
+from state_machines import Role, State
+from workflow_app.accounts.models import User
 from workflow_app.formatting import format_date
 from workflow_app.notifications.messages import APP_NAME
 from workflow_app.notifications.recipients import users_with_email
-from workflow_app.plans.fiscal import deadline_status, due_date
-from workflow_app.plans.models import Activity
-from workflow_app.workflow.queries import open_submission, snapshot_of
+from workflow_app.workflow.worklist import WorkActivity, WorkItem, load_worklists
 
 OFFICER_ALERT_STATUSES = ("overdue", "due_soon")
 _STATUS_TH = {"overdue": "เลยกำหนด", "due_soon": "ใกล้ถึงกำหนด"}
@@ -30,60 +27,48 @@ _STATUS_TH = {"overdue": "เลยกำหนด", "due_soon": "ใกล้�
 @dataclass
 class Digest:
     user: User
-    to_review: list[Activity] = field(default_factory=list)
-    to_approve: list[Activity] = field(default_factory=list)
-    to_submit: list[tuple[Activity, str]] = field(default_factory=list)  # (activity, why)
+    to_review: list[WorkActivity] = field(default_factory=list)
+    to_approve: list[WorkActivity] = field(default_factory=list)
+    to_submit: list[tuple[WorkActivity, str]] = field(default_factory=list)  # (activity, why)
 
     @property
     def empty(self) -> bool:
         return not (self.to_review or self.to_approve or self.to_submit)
 
 
-def _activities(session: Session) -> list[tuple[Activity, ActivitySnapshot]]:
-    activities = session.scalars(
-        select(Activity)
-        .where(Activity.state != State.COMPLETED.value)
-        .options(selectinload(Activity.plan), selectinload(Activity.unit).selectinload(Unit.parent))
-        .order_by(Activity.plan_id, Activity.position)
-    ).all()
-    return [(a, snapshot_of(a, open_submission(session, a))) for a in activities]
+def _why_submit(item: WorkItem) -> str | None:
+    """Why an officer hears of an activity they may submit for, or None to stay quiet."""
+    if item.activity.state == State.RETURNED.value:
+        return "ถูกส่งกลับให้แก้ไข"
+    if item.deadline.status in OFFICER_ALERT_STATUSES:
+        due = item.deadline.due_date
+        return _STATUS_TH[item.deadline.status] + (f" (กำหนด {format_date(due)})" if due else "")
+    return None
 
 
 def build_digests(session: Session, today: date) -> list[Digest]:
-    activities = _activities(session)
+    """The worklist of every user with an address, in a constant number of queries."""
+    users = users_with_email(session)
+    lists = load_worklists(session, [user.as_actor() for user in users], today)
     digests = []
-    for user in users_with_email(session):
-        actor = user.as_actor()
+    for user in users:
         digest = Digest(user)
-        for activity, snapshot in activities:
-            state = State(activity.state)
-            if state is State.SUBMITTED and check(actor, snapshot, Action.FORWARD).allowed:
-                digest.to_review.append(activity)
-            elif state is State.FORWARDED and check(actor, snapshot, Action.APPROVE).allowed:
-                digest.to_approve.append(activity)
-            elif state in (State.OPEN, State.RETURNED) and (
-                check(actor, snapshot, Action.SUBMIT).allowed
-            ):
-                status = deadline_status(
-                    activity.plan.fiscal_year,
-                    activity.quarters,
-                    activity.certified_level,
-                    activity.target_level,
-                    today,
-                )
-                if state is State.RETURNED:
-                    digest.to_submit.append((activity, "ถูกส่งกลับให้แก้ไข"))
-                elif status in OFFICER_ALERT_STATUSES:
-                    due = due_date(activity.plan.fiscal_year, activity.quarters)
-                    why = _STATUS_TH[status] + (f" (กำหนด {format_date(due)})" if due else "")
-                    digest.to_submit.append((activity, why))
+        for item in sorted(
+            lists[user.id], key=lambda item: (item.activity.plan_id, item.activity.id)
+        ):
+            if item.queue.role is Role.REVIEWER:
+                digest.to_review.append(item.activity)
+            elif item.queue.role is Role.DIVISION_HEAD:
+                digest.to_approve.append(item.activity)
+            elif (why := _why_submit(item)) is not None:
+                digest.to_submit.append((item.activity, why))
         if not digest.empty:
             digests.append(digest)
     return digests
 
 
-def _line(activity: Activity, extra: str = "") -> str:
-    text = f"- {activity.code} {activity.title} (ระดับที่ {activity.certified_level + 1})"
+def _line(activity: WorkActivity, extra: str = "") -> str:
+    text = f"- {activity.code} {activity.title} (ระดับที่ {activity.level})"
     return f"{text}: {extra}" if extra else text
 
 

@@ -59,6 +59,12 @@ def _messages(session: Session, settings: MailSettings, outcome: ActionOutcome) 
     if activity is None or decision is None:
         return []
     submission = session.get(Submission, outcome.submission_id) if outcome.submission_id else None
-    recipients = transition_recipients(session, activity, action, submission, decision.actor_id)
+    recipients = transition_recipients(
+        session,
+        activity.id,
+        action,
+        submission.submitted_by_id if submission is not None else None,
+        decision.actor_id,
+    )
     subject, body = transition_message(action, activity, decision.level, decision.comment)
     return [build_message(settings, user.email or "", subject, body) for user in recipients]

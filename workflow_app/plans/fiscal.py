@@ -100,6 +100,18 @@ def next_due(fiscal_year_be: int, quarters: Iterable[int], today: date) -> date 
     return None
 
 
+def planned_quarter(
+    fiscal_year_be: int, quarters: Iterable[int], today: date
+) -> tuple[int, int] | None:
+    """(fiscal year, quarter) the activity's work is planned for as of `today`: its current or
+    next active quarter, or its last one once all have ended; None when it names no quarter."""
+    values = _sorted_quarters(quarters)
+    if not values:
+        return None
+    upcoming = [q for q in values if quarter_bounds(fiscal_year_be, q)[1] >= today]
+    return (fiscal_year_be, upcoming[0] if upcoming else values[-1])
+
+
 def deadline_status(
     fiscal_year_be: int,
     quarters: Iterable[int],

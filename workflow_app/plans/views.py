@@ -11,6 +11,7 @@ from workflow_app.accounts.unit_tree import load_units
 from workflow_app.extensions import db
 from workflow_app.plans.models import Activity, Plan
 from workflow_app.plans.serialize import load_plan_tree
+from workflow_app.workflow.routes import show_activity
 
 plans_bp = Blueprint("plans", __name__)
 
@@ -60,6 +61,4 @@ def plan_view(plan_id: int) -> str:
 def activity_view(activity_id: int) -> tuple[str, int]:
     """The activity page; it belongs to the workflow (its permissions, actions and trail), which
     renders it. The endpoint stays here so that links to `plans.activity_view` keep working."""
-    from workflow_app.workflow.views import show_activity
-
     return show_activity(activity_id)

@@ -7,14 +7,8 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from state_machines import may_administer, may_read_audit_log
+from workflow_app.workflow.labels import state_label
 
-STATE_LABELS = {
-    "open": _l("Open for evidence"),
-    "submitted": _l("Waiting for review"),
-    "forwarded": _l("Waiting for approval"),
-    "returned": _l("Returned for revision"),
-    "completed": _l("All levels certified"),
-}
 ROLE_LABELS = {
     "officer": _l("Officer"),
     "reviewer": _l("Reviewer"),
@@ -44,10 +38,6 @@ def nav_links() -> list[tuple[str, str]]:
         for endpoint, label in links
         if endpoint in current_app.view_functions
     ]
-
-
-def state_label(state: str) -> str:
-    return str(STATE_LABELS.get(state, state))
 
 
 def role_label(role: str) -> str:

@@ -17,7 +17,7 @@ from sqlalchemy import Connection
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
-from state_machines import Action, Actor, check, fire
+from state_machines import Action, Actor, State, check, fire
 from workflow_app.accounts.models import User
 from workflow_app.audit.append import AuditActor, append_entry
 from workflow_app.db import write_transaction
@@ -34,6 +34,7 @@ from workflow_app.workflow.rows import (
     load_state,
     save_state,
     set_certified_submission,
+    submission_files,
     update_submission,
 )
 
@@ -65,6 +66,8 @@ class ActionRequest:
     narrative: str | None = None
     files: Sequence[FileUpload] = ()
     links: Sequence[str] = ()
+    # Submit, answering a returned submission: its files to send again, by evidence item id.
+    keep_files: Sequence[int] = ()
     publishable: bool = False  # approve: may the narrative and evidence be published?
 
 
@@ -85,10 +88,12 @@ class _Inputs:
     comment: str | None
     narrative: str | None
     links: list[str] = field(default_factory=list)
+    keep_files: list[int] = field(default_factory=list)
 
     @property
     def evidence_count(self) -> int:
-        return len(self.links)
+        """Links and kept files; uploads are counted apart (they are stored first)."""
+        return len(self.links) + len(self.keep_files)
 
 
 def perform_action(
@@ -169,7 +174,11 @@ def _perform(
                 and request.expected_version != activity.version
             ):
                 raise WorkflowFailure.stale(request.expected_version, activity.version)
-            return _apply(session, conn, who, activity, action, inputs, stored, request.publishable)
+            kept = _kept_files(conn, activity, inputs.keep_files, store)
+            evidence = _evidence_rows(kept, stored, inputs.links)
+            return _apply(
+                session, conn, who, activity, action, inputs, evidence, request.publishable
+            )
     except OperationalError as error:
         # SQLite's busy timeout or a PostgreSQL lock timeout: the other request still holds it.
         raise WorkflowFailure(409, "busy", "The activity is busy; try again.") from error
@@ -189,7 +198,10 @@ def _normalise(request: ActionRequest) -> _Inputs:
             f"The narrative is longer than {MAX_NARRATIVE_CHARS} characters."
         )
     links = [link.strip() for link in request.links if link and link.strip()]
-    if len(links) + len(request.files) > MAX_EVIDENCE_ITEMS:
+    keep_files = list(dict.fromkeys(request.keep_files))
+    if keep_files and request.action is not Action.SUBMIT:
+        raise WorkflowFailure.invalid("Only a submission keeps files.", code="bad_kept_file")
+    if len(links) + len(request.files) + len(keep_files) > MAX_EVIDENCE_ITEMS:
         raise WorkflowFailure.invalid(
             f"At most {MAX_EVIDENCE_ITEMS} files and links per submission."
         )
@@ -197,7 +209,7 @@ def _normalise(request: ActionRequest) -> _Inputs:
         links = [validate_link(link) for link in links]
     except EvidenceError as error:
         raise WorkflowFailure(error.http_status, error.code, error.message) from None
-    return _Inputs(comment=comment, narrative=narrative, links=links)
+    return _Inputs(comment=comment, narrative=narrative, links=links, keep_files=keep_files)
 
 
 def _load(conn: Connection, activity_id: int, *, lock: bool) -> ActivityState:
@@ -214,7 +226,7 @@ def _ensure_allowed(
     inputs: _Inputs,
     file_count: int,
 ) -> None:
-    decision = check(
+    permission = check(
         actor,
         activity.snapshot(),
         action,
@@ -223,9 +235,42 @@ def _ensure_allowed(
         has_narrative=bool(inputs.narrative) if action is Action.SUBMIT else None,
         evidence_count=inputs.evidence_count + file_count if action is Action.SUBMIT else None,
     )
-    if not decision.allowed:
-        assert decision.refusal is not None and decision.reason is not None
-        raise WorkflowFailure.refused(decision.refusal, decision.reason)
+    if not permission.allowed:
+        assert permission.refusal is not None and permission.reason is not None
+        raise WorkflowFailure.refused(permission.refusal, permission.reason)
+
+
+def _kept_files(
+    conn: Connection, activity: ActivityState, wanted: list[int], store: EvidenceStore
+) -> list[dict[str, Any]]:
+    """The returned submission's files that the officer sends again, as `evidence_items` values.
+
+    Only files of the activity's returned submission qualify (an id of any other evidence is
+    refused, so nobody attaches another activity's file by guessing its id), and each must still
+    be in the store.
+    """
+    if not wanted:
+        return []
+    returned = activity.open_submission_id if activity.state == State.RETURNED.value else None
+    found = submission_files(conn, returned, wanted) if returned is not None else []
+    strangers = sorted(set(wanted) - {row["id"] for row in found})
+    if strangers:
+        raise WorkflowFailure.invalid(
+            "Only files of the returned submission can be kept; not evidence "
+            + ", ".join(str(item) for item in strangers)
+            + ".",
+            code="bad_kept_file",
+        )
+    for row in found:
+        if not store.path_for(row["sha256"]).is_file():
+            raise WorkflowFailure(
+                409,
+                "kept_file_missing",
+                f"{row['filename']}: the stored file is missing; attach it again.",
+            )
+    return [
+        {key: row[key] for key in ("filename", "sha256", "size", "media_type")} for row in found
+    ]
 
 
 def _store_files(store: EvidenceStore, files: Sequence[FileUpload]) -> list[StoredFile]:
@@ -247,7 +292,7 @@ def _apply(
     activity: ActivityState,
     action: Action,
     inputs: _Inputs,
-    stored: list[StoredFile],
+    evidence: list[dict[str, Any]],
     publishable: bool,
 ) -> ActionOutcome:
     from_state = activity.state
@@ -256,7 +301,6 @@ def _apply(
     payload: dict[str, Any] = {}
     changes: dict[str, Any] = {}
     if action is Action.SUBMIT:
-        evidence = _evidence_rows(stored, inputs.links)
         submission_id = insert_submission(
             conn,
             activity_id=activity.id,
@@ -328,9 +372,12 @@ def _apply(
     )
 
 
-def _evidence_rows(stored: list[StoredFile], links: list[str]) -> list[dict[str, Any]]:
-    """`evidence_items` rows in the order given: files first, then links."""
-    rows: list[dict[str, Any]] = [
+def _evidence_rows(
+    kept: list[dict[str, Any]], stored: list[StoredFile], links: list[str]
+) -> list[dict[str, Any]]:
+    """`evidence_items` rows: kept files, then new files, then links, each in the order given."""
+    rows: list[dict[str, Any]] = [{"kind": "file", **file, "url": None} for file in kept]
+    rows += [
         {
             "kind": "file",
             "filename": file.filename,

@@ -17,7 +17,6 @@ from sqlalchemy import Connection, Select, bindparam, select, update
 
 from state_machines import (
     OPEN_SUBMISSION_STATES,
-    PENDING_STATES,
     ActivitySnapshot,
     PendingSubmission,
     State,
@@ -56,11 +55,12 @@ class ActivityState:
     unit_path: tuple[int, ...]  # the activity's unit id, then its ancestors' ids
 
     def snapshot(self) -> ActivitySnapshot:
-        pending = None
-        if State(self.state) in PENDING_STATES:
-            assert self.submitted_by is not None, "a pending state has an open submission"
-            pending = PendingSubmission(self.submitted_by, self.forwarded_by)
-        return ActivitySnapshot.from_model(self, unit_path=self.unit_path, pending=pending)
+        open_submission = None
+        if self.submitted_by is not None:
+            open_submission = PendingSubmission(self.submitted_by, self.forwarded_by)
+        return ActivitySnapshot.from_model(
+            self, unit_path=self.unit_path, open_submission=open_submission
+        )
 
     def keep_open_submission(self, submission_id: int | None) -> None:
         """After `fire`: the state says whether the level still has an open submission."""
@@ -210,6 +210,24 @@ def set_certified_submission(
         _SET_CERTIFIED,
         {"of_activity": activity_id, "level_": level, "submission_id": submission_id},
     )
+
+
+_SUBMISSION_FILES = (
+    select(_EVIDENCE.c.id, _EVIDENCE.c.filename, _EVIDENCE.c.sha256, _EVIDENCE.c.size)
+    .add_columns(_EVIDENCE.c.media_type)
+    .where(
+        _EVIDENCE.c.submission_id == bindparam("submission_id"),
+        _EVIDENCE.c.kind == "file",
+        _EVIDENCE.c.id.in_(bindparam("ids", expanding=True)),
+    )
+    .order_by(_EVIDENCE.c.position)
+)
+
+
+def submission_files(conn: Connection, submission_id: int, ids: list[int]) -> list[dict[str, Any]]:
+    """The files among evidence items `ids` that belong to `submission_id`, in its order."""
+    rows = conn.execute(_SUBMISSION_FILES, {"submission_id": submission_id, "ids": ids})
+    return [dict(row._mapping) for row in rows]
 
 
 def insert_decision(conn: Connection, **values: Any) -> None:

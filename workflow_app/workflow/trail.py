@@ -1,133 +1,245 @@
-"""An activity's history level by level: every attempt, its evidence and every decision on it.
+"""An activity's history level by level: every submission, its evidence and every decision on it.
 
-Shared by the API and the pages. A fixed number of queries (submissions, their evidence, the
-decisions, the people named), whatever the number of attempts.
+Typed records, read in a fixed number of queries whatever the number of attempts (submissions,
+evidence, decisions, the people named). Pages use them as they are; the API turns them into
+JSON at its edge (`api.shapes`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
-from sqlalchemy import bindparam, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy import Select, bindparam, select
+from sqlalchemy.orm import Session
 
-from workflow_app.accounts.models import User
+from state_machines import Action
+from workflow_app.accounts.people import Person, people_by_id
 from workflow_app.plans.models import Activity
 from workflow_app.workflow.models import EvidenceItem, Submission, WorkflowDecision
 
-# Builds the download address of a stored file from its evidence item id (the API passes its
-# route; pages may pass theirs); None leaves the address out.
-FileUrl = Callable[[int], str]
+
+@dataclass(frozen=True)
+class EvidenceRecord:
+    """A file (by its SHA-256 in the evidence store) or a link, as submitted."""
+
+    id: int
+    kind: str  # "file" or "link"
+    filename: str | None
+    size: int | None
+    sha256: str | None
+    media_type: str | None
+    url: str | None
+
+    @property
+    def is_file(self) -> bool:
+        return self.kind == "file"
 
 
-def iso(moment: datetime | None) -> str | None:
-    return moment.isoformat() if moment is not None else None
+@dataclass(frozen=True)
+class DecisionRecord:
+    """One action taken on the activity, with its audit entry's seq."""
+
+    action: str
+    level: int
+    submission_id: int | None
+    actor: Person | None
+    comment: str
+    at: datetime
+    audit_seq: int
+    from_state: str
+    to_state: str
 
 
-def person(user: User | None) -> dict[str, Any] | None:
-    if user is None:
+@dataclass(frozen=True)
+class SubmissionRecord:
+    """One attempt at one level, with its evidence and the decisions taken on it, in order."""
+
+    id: int
+    level: int
+    status: str
+    narrative: str
+    submitted_by: Person | None
+    submitted_at: datetime
+    forwarded_by: Person | None
+    publishable: bool
+    evidence: tuple[EvidenceRecord, ...]
+    decisions: tuple[DecisionRecord, ...]
+
+    def last(self, action: Action) -> DecisionRecord | None:
+        """The latest decision of this kind on the submission (a return, a forward…)."""
+        found = [d for d in self.decisions if d.action == action.value]
+        return found[-1] if found else None
+
+
+@dataclass(frozen=True)
+class LevelTrail:
+    level: int
+    criterion: str
+    certified: bool
+    submissions: tuple[SubmissionRecord, ...]  # oldest first
+    # Decisions with no submission: not produced by the engine, kept rather than hidden.
+    other_decisions: tuple[DecisionRecord, ...]
+
+
+@dataclass(frozen=True)
+class Trail:
+    levels: tuple[LevelTrail, ...]
+
+    def submission(self, submission_id: int | None) -> SubmissionRecord | None:
+        for level in self.levels:
+            for submission in level.submissions:
+                if submission.id == submission_id:
+                    return submission
         return None
-    return {"id": user.id, "username": user.username, "display_name": user.display_name}
+
+    def steps(self) -> Iterator[tuple[LevelTrail, SubmissionRecord | None, DecisionRecord]]:
+        """Every decision with its level and submission, level by level."""
+        for level in self.levels:
+            for submission in level.submissions:
+                for decision in submission.decisions:
+                    yield level, submission, decision
+            for decision in level.other_decisions:
+                yield level, None, decision
 
 
-def evidence_dict(item: EvidenceItem, file_url: FileUrl | None = None) -> dict[str, Any]:
-    is_file = item.kind == "file"
-    return {
-        "id": item.id,
-        "kind": item.kind,
-        "filename": item.filename,
-        "size": item.size,
-        "sha256": item.sha256,
-        "media_type": item.media_type,
-        "url": item.url,
-        "download_url": file_url(item.id) if is_file and file_url is not None else None,
-    }
+_S = Submission.__table__
+_E = EvidenceItem.__table__
+_D = WorkflowDecision.__table__
 
-
-def decision_dict(decision: WorkflowDecision, people: dict[int, User]) -> dict[str, Any]:
-    return {
-        "action": decision.action,
-        "actor": person(people.get(decision.actor_id)),
-        "comment": decision.comment,
-        "at": iso(decision.created_at),
-        "audit_seq": decision.audit_seq,
-        "from_state": decision.from_state,
-        "to_state": decision.to_state,
-    }
-
-
-_USERS = select(User).where(User.id.in_(bindparam("ids", expanding=True)))
-
-
-def users_by_id(session: Session, ids: Iterable[int]) -> dict[int, User]:
-    wanted = set(ids)
-    if not wanted:
-        return {}
-    return {user.id: user for user in session.scalars(_USERS, {"ids": sorted(wanted)})}
-
-
-# Built once (every activity page and API trail runs them): building costs more than running.
-_SUBMISSIONS = (
-    select(Submission)
-    .where(Submission.activity_id == bindparam("activity_id"))
-    .order_by(Submission.id)
-    .options(selectinload(Submission.evidence))
+# Built once (every activity page and trail runs them): building costs more than running.
+_SUBMISSION_COLUMNS = (
+    _S.c.id,
+    _S.c.level,
+    _S.c.status,
+    _S.c.narrative,
+    _S.c.submitted_by_id,
+    _S.c.submitted_at,
+    _S.c.forwarded_by_id,
+    _S.c.publishable,
 )
-_DECISIONS = (
-    select(WorkflowDecision)
-    .where(WorkflowDecision.activity_id == bindparam("activity_id"))
-    .order_by(WorkflowDecision.id)
+_EVIDENCE_COLUMNS = (
+    _E.c.submission_id,
+    _E.c.id,
+    _E.c.kind,
+    _E.c.filename,
+    _E.c.size,
+    _E.c.sha256,
+    _E.c.media_type,
+    _E.c.url,
+)
+_DECISION_COLUMNS = (
+    _D.c.action,
+    _D.c.level,
+    _D.c.submission_id,
+    _D.c.actor_id,
+    _D.c.comment,
+    _D.c.created_at,
+    _D.c.audit_seq,
+    _D.c.from_state,
+    _D.c.to_state,
 )
 
 
-def build_trail(
-    session: Session, activity: Activity, *, file_url: FileUrl | None = None
-) -> list[dict[str, Any]]:
-    """One entry per rubric level, in order: its submissions oldest first, each with its evidence
-    and its decisions (submit included) in the order they were taken."""
-    params = {"activity_id": activity.id}
-    submissions = session.scalars(_SUBMISSIONS, params).all()
-    decisions = session.scalars(_DECISIONS, params).all()
-    people = users_by_id(
-        session, [s.submitted_by_id for s in submissions] + [d.actor_id for d in decisions]
+def _statements(by_activity: bool) -> tuple[Select, Select, Select]:  # type: ignore[type-arg]
+    key = bindparam("key")
+    submissions = select(*_SUBMISSION_COLUMNS).order_by(_S.c.id)
+    evidence = select(*_EVIDENCE_COLUMNS).order_by(_E.c.submission_id, _E.c.position)
+    decisions = select(*_DECISION_COLUMNS).order_by(_D.c.id)
+    if by_activity:
+        return (
+            submissions.where(_S.c.activity_id == key),
+            evidence.join(_S, _S.c.id == _E.c.submission_id).where(_S.c.activity_id == key),
+            decisions.where(_D.c.activity_id == key),
+        )
+    return (
+        submissions.where(_S.c.id == key),
+        evidence.where(_E.c.submission_id == key),
+        decisions.where(_D.c.submission_id == key),
     )
 
-    by_submission: dict[int | None, list[dict[str, Any]]] = {}
-    loose_by_level: dict[int, list[dict[str, Any]]] = {}
-    for decision in decisions:
-        entry = decision_dict(decision, people)
-        if decision.submission_id is None:
-            # Not produced by the engine today; kept rather than dropped, an audit view hides
-            # nothing.
-            loose_by_level.setdefault(decision.level, []).append(entry)
-        else:
-            by_submission.setdefault(decision.submission_id, []).append(entry)
 
-    attempts_by_level: dict[int, list[dict[str, Any]]] = {}
-    for submission in submissions:
-        attempts_by_level.setdefault(submission.level, []).append(
-            {
-                "id": submission.id,
-                "level": submission.level,
-                "status": submission.status,
-                "narrative": submission.narrative,
-                "submitted_by": person(people.get(submission.submitted_by_id)),
-                "submitted_at": iso(submission.submitted_at),
-                "publishable": submission.publishable,
-                "evidence": [evidence_dict(item, file_url) for item in submission.evidence],
-                "decisions": by_submission.get(submission.id, []),
-            }
+_BY_ACTIVITY = _statements(by_activity=True)
+_BY_SUBMISSION = _statements(by_activity=False)
+
+
+def _records(
+    session: Session,
+    statements: tuple[Select, Select, Select],
+    key: int,  # type: ignore[type-arg]
+) -> tuple[list[SubmissionRecord], list[DecisionRecord]]:
+    """The submissions (with their evidence and decisions) and the decisions with none."""
+    submission_rows = session.execute(statements[0], {"key": key}).all()
+    evidence_rows = session.execute(statements[1], {"key": key}).all()
+    decision_rows = session.execute(statements[2], {"key": key}).all()
+    people = people_by_id(
+        session,
+        [row.submitted_by_id for row in submission_rows]
+        + [row.forwarded_by_id for row in submission_rows]
+        + [row.actor_id for row in decision_rows],
+    )
+    evidence: dict[int, list[EvidenceRecord]] = {}
+    for row in evidence_rows:
+        evidence.setdefault(row.submission_id, []).append(EvidenceRecord(*row[1:]))
+    decisions: dict[int | None, list[DecisionRecord]] = {}
+    for row in decision_rows:
+        decisions.setdefault(row.submission_id, []).append(
+            DecisionRecord(
+                action=row.action,
+                level=row.level,
+                submission_id=row.submission_id,
+                actor=people.get(row.actor_id),
+                comment=row.comment or "",
+                at=row.created_at,
+                audit_seq=row.audit_seq,
+                from_state=row.from_state,
+                to_state=row.to_state,
+            )
         )
-
-    return [
-        {
-            "level": level.number,
-            "criterion": level.criterion,
-            "certified": level.number <= activity.certified_level,
-            "submissions": attempts_by_level.get(level.number, []),
-            "other_decisions": loose_by_level.get(level.number, []),
-        }
-        for level in activity.levels
+    submissions = [
+        SubmissionRecord(
+            id=row.id,
+            level=row.level,
+            status=row.status,
+            narrative=row.narrative,
+            submitted_by=people.get(row.submitted_by_id),
+            submitted_at=row.submitted_at,
+            forwarded_by=people.get(row.forwarded_by_id) if row.forwarded_by_id else None,
+            publishable=bool(row.publishable),
+            evidence=tuple(evidence.get(row.id, ())),
+            decisions=tuple(decisions.get(row.id, ())),
+        )
+        for row in submission_rows
     ]
+    return submissions, decisions.get(None, [])
+
+
+def load_trail(session: Session, activity: Activity) -> Trail:
+    """One entry per level of `activity` (its levels loaded), in order: its submissions oldest
+    first, each with its evidence and its decisions (submit included) as they were taken."""
+    submissions, loose = _records(session, _BY_ACTIVITY, activity.id)
+    by_level: dict[int, list[SubmissionRecord]] = {}
+    for submission in submissions:
+        by_level.setdefault(submission.level, []).append(submission)
+    loose_by_level: dict[int, list[DecisionRecord]] = {}
+    for decision in loose:
+        loose_by_level.setdefault(decision.level, []).append(decision)
+    return Trail(
+        tuple(
+            LevelTrail(
+                level=level.number,
+                criterion=level.criterion,
+                certified=level.number <= activity.certified_level,
+                submissions=tuple(by_level.get(level.number, ())),
+                other_decisions=tuple(loose_by_level.get(level.number, ())),
+            )
+            for level in activity.levels
+        )
+    )
+
+
+def load_submission(session: Session, submission_id: int) -> SubmissionRecord | None:
+    """One submission as the trail shows it (the open one, on pages that show nothing else)."""
+    submissions, _loose = _records(session, _BY_SUBMISSION, submission_id)
+    return submissions[0] if submissions else None
