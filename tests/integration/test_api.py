@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -15,6 +16,7 @@ from sqlalchemy import event, func, select
 from tests.integration.api_support import LINK, Api, make_tokens, tiny_pdf
 from tests.integration.conftest import People
 from workflow_app.audit.models import AuditEntry
+from workflow_app.evidence.app_store import evidence_store
 from workflow_app.extensions import db
 from workflow_app.plans.models import Activity
 from workflow_app.workflow.models import EvidenceItem, Submission
@@ -256,6 +258,51 @@ def test_withdraw_return_and_revoke(app: Flask, api: Api) -> None:
     assert_error(api.act("head", "4.1.1", "revoke", comment="again"), 409, "nothing_to_revoke")
 
 
+def test_a_resubmission_keeps_files_of_the_returned_submission(
+    app: Flask, api: Api, tmp_path: Path
+) -> None:
+    first = api.submit(
+        "officer", "1.1.1", files=[(tiny_pdf("one"), "หนึ่ง.pdf"), (tiny_pdf("two"), "สอง.pdf")]
+    )
+    assert first.status_code == 201
+    api.act("reviewer", "1.1.1", "return", comment="เพิ่มภาพถ่าย")
+    returned = api.activity("officer", "1.1.1").get_json()["open_submission"]
+    one, two = (item["id"] for item in returned["evidence"])
+    # Not a file of the returned submission: refused, nothing written.
+    other = api.submit("officer", "1.1.2").get_json()["submission_id"]
+    foreign = api.get("officer", f"/api/v1/activities/{api.people.activities['1.1.2']}")
+    foreign_id = foreign.get_json()["open_submission"]["evidence"][0]["id"]
+    before = count(app, AuditEntry)
+    assert_error(
+        api.submit("officer", "1.1.1", files=[], keep_files=[str(foreign_id)]),
+        422,
+        "bad_kept_file",
+    )
+    assert_error(api.submit("officer", "1.1.1", files=[], keep_files=["x"]), 422, "invalid_field")
+    assert count(app, AuditEntry) == before and other is not None
+    # The kept file alone is evidence enough; it goes first, the new file after it.
+    again = api.submit(
+        "officer", "1.1.1", files=[(tiny_pdf("three"), "สาม.pdf")], keep_files=[str(two)]
+    )
+    assert again.status_code == 201, again.get_json()
+    evidence = api.activity("officer", "1.1.1").get_json()["open_submission"]["evidence"]
+    assert [item["filename"] for item in evidence] == ["สอง.pdf", "สาม.pdf"]
+    assert evidence[0]["sha256"] == returned["evidence"][1]["sha256"]
+    assert evidence[0]["id"] not in (one, two)  # a new item of the new submission
+
+
+def test_a_kept_file_missing_from_the_store_is_409(app: Flask, api: Api) -> None:
+    api.submit("officer", "1.1.1")
+    api.act("reviewer", "1.1.1", "return", comment="เพิ่มภาพถ่าย")
+    item = api.activity("officer", "1.1.1").get_json()["open_submission"]["evidence"][0]
+    with app.app_context():
+        evidence_store().path_for(item["sha256"]).unlink()
+    before = count(app, AuditEntry)
+    response = api.submit("officer", "1.1.1", files=[], keep_files=[str(item["id"])])
+    assert_error(response, 409, "kept_file_missing")
+    assert count(app, AuditEntry) == before
+
+
 @pytest.mark.parametrize(
     ("who", "action", "status", "code"),
     [
@@ -408,8 +455,6 @@ def test_missing_stored_file_is_404_not_500(app: Flask, api: Api) -> None:
         item = db.session.scalar(select(EvidenceItem).where(EvidenceItem.kind == "file"))
         assert item is not None and item.sha256 is not None
         item_id, digest = item.id, item.sha256
-        from workflow_app.evidence.app_store import evidence_store
-
         path = evidence_store().path_for(digest)
     path.chmod(0o644)
     path.unlink()

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import random
 from collections import Counter
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from flask import Flask
@@ -17,8 +18,10 @@ from state_machines import Action
 from tests.integration.conftest import People
 from tests.integration.workflow_support import act
 from workflow_app.accounts.models import Unit, UnitAncestor
+from workflow_app.audit.models import AuditChainHead
 from workflow_app.extensions import db
 from workflow_app.plans.models import Activity, ActivityLevel
+from workflow_app.workflow.certifications import certifications_as_at, plan_certifications
 from workflow_app.workflow.errors import WorkflowFailure
 from workflow_app.workflow.models import WorkflowDecision
 
@@ -115,6 +118,25 @@ def test_the_engine_stores_what_the_history_says(app: Flask, people: People) -> 
         facts = stored_facts()
         assert facts == replayed_facts()
         assert any(facts["open"].values()) and any(facts["certified"].values())
+
+
+def test_certifications_now_and_replayed_agree(app: Flask, people: People) -> None:
+    """The stored certifying submissions (what pages show) and the replay of approvals and
+    revocations (what quarterly reports use) give the same answer at the head of the log."""
+    with app.app_context():
+        random_history(people, steps=160, seed=2570)
+        plan_id = db.session.scalar(select(Activity.plan_id).limit(1))
+        assert plan_id is not None
+        head = db.session.scalar(select(AuditChainHead.seq))
+        assert head is not None
+        now = plan_certifications(db.session, plan_id)
+        replayed = certifications_as_at(
+            db.session, plan_id, as_at=datetime.now(UTC) + timedelta(seconds=1), up_to_seq=head
+        )
+        assert {a: list(levels.values()) for a, levels in now.items() if levels} == {
+            a: certs for a, certs in replayed.items() if certs
+        }
+        assert any(now.values())
 
 
 def test_the_migration_backfills_the_facts_from_the_history(app: Flask, people: People) -> None:

@@ -71,7 +71,8 @@ _SCHEMAS: dict[str, Any] = {
                     "A stable code: a workflow refusal ("
                     + ", ".join(refusal.value for refusal in Refusal)
                     + "), stale_version, busy, evidence codes (too_large, empty_file, "
-                    "refused_type, bad_filename, bad_link), invalid_field, invalid_body, bad_json, "
+                    "refused_type, bad_filename, bad_link, bad_kept_file, kept_file_missing), "
+                    "invalid_field, invalid_body, bad_json, "
                     "multipart_required, csrf_failed, invalid_token, unknown_action, not_a_file, "
                     "file_missing, or an HTTP one (unauthenticated, forbidden, not_found, "
                     "method_not_allowed, too_large)."
@@ -306,6 +307,16 @@ _SCHEMAS: dict[str, Any] = {
             "narrative": _STRING,
             "files": {"type": "array", "items": {"type": "string", "contentMediaType": "*/*"}},
             "links": {"type": "array", "items": {"type": "string", "format": "uri"}},
+            "keep_files": {
+                "type": "array",
+                "items": {"type": "integer", "minimum": 1, "maximum": MAX_ID},
+                "description": (
+                    "When answering a returned submission: ids of its file evidence items to "
+                    "submit again (see open_submission.evidence). Any other id is refused with "
+                    "422 bad_kept_file; a kept file missing from the store answers 409 "
+                    "kept_file_missing."
+                ),
+            },
             "expected_version": {"type": "integer"},
         },
         "additionalProperties": False,
@@ -376,9 +387,9 @@ _PATHS: dict[str, Any] = {
             "summary": "Carry out a workflow action.",
             "description": (
                 "submit takes multipart/form-data (narrative, repeated files, repeated links, "
-                "expected_version) and answers 201; the other actions take a JSON object (or "
-                "no body) and answer 200. With a session cookie instead of a token, the "
-                "X-CSRFToken header is required."
+                "repeated keep_files, expected_version) and answers 201; the other actions "
+                "take a JSON object (or no body) and answer 200. With a session cookie "
+                "instead of a token, the X-CSRFToken header is required."
             ),
             "parameters": [
                 _ACTIVITY_ID,

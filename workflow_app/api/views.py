@@ -32,6 +32,7 @@ from workflow_app.accounts.tokens import bearer_token
 from workflow_app.accounts.unit_tree import load_units, unit_path
 from workflow_app.api.openapi import openapi_document
 from workflow_app.api.shapes import iso, open_submission_json, person_json, trail_json
+from workflow_app.db import MAX_ID
 from workflow_app.evidence.app_store import evidence_store
 from workflow_app.extensions import db
 from workflow_app.plans.models import Activity, Plan
@@ -60,7 +61,7 @@ _DECISION_FIELDS: dict[Action, frozenset[str]] = {
     Action.APPROVE: frozenset({"comment", "expected_version", "publishable"}),
     Action.REVOKE: frozenset({"reason", "comment", "expected_version"}),
 }
-_SUBMIT_FORM_FIELDS = frozenset({"narrative", "links", "expected_version"})
+_SUBMIT_FORM_FIELDS = frozenset({"narrative", "links", "keep_files", "expected_version"})
 _SUBMIT_FILE_FIELDS = frozenset({"files"})
 _VERSION_TEXT = re.compile(r"-?[0-9]{1,12}")
 
@@ -427,7 +428,9 @@ def _submit_request() -> ActionRequest:
         (set(request.form) - _SUBMIT_FORM_FIELDS) | (set(request.files) - _SUBMIT_FILE_FIELDS)
     )
     if unknown:
-        _invalid(unknown[0], "is not accepted by 'submit' (use narrative, files, links)")
+        _invalid(
+            unknown[0], "is not accepted by 'submit' (use narrative, files, links, keep_files)"
+        )
     version_text = _single("expected_version")
     expected_version = None
     if version_text is not None:
@@ -435,6 +438,7 @@ def _submit_request() -> ActionRequest:
             _invalid("expected_version", "must be an integer")
         expected_version = int(version_text)
     links = [_check_text("links", link) or "" for link in request.form.getlist("links")]
+    keep_files = [_id_field("keep_files", value) for value in request.form.getlist("keep_files")]
     files: list[FileStorage] = [
         storage for storage in request.files.getlist("files") if storage.filename
     ]
@@ -444,7 +448,15 @@ def _submit_request() -> ActionRequest:
         narrative=_single("narrative"),
         files=[FileUpload(storage.stream, storage.filename or "") for storage in files],
         links=links,
+        keep_files=keep_files,
     )
+
+
+def _id_field(field: str, value: str) -> int:
+    text = value.strip()
+    if not (text.isascii() and text.isdigit()) or not 1 <= int(text) <= MAX_ID:
+        _invalid(field, "must be evidence item ids (whole numbers)")
+    return int(text)
 
 
 def _outcome_dict(outcome: ActionOutcome) -> dict[str, Any]:

@@ -1,9 +1,9 @@
 """What may be published, and nothing else.
 
-A level is published only through the submission that certified it: status ``approved`` (so
-never submitted, forwarded, returned, withdrawn or revoked), at a level the activity still holds
-(``level <= certified_level``) and marked publishable by the approving division head. Staff
-names are never read here.
+A level is published only through the submission that certifies it now (the engine's stored
+fact, `activity_levels.certified_submission_id`: never a submission that was returned,
+withdrawn, revoked or is still waiting) and only if the approving division head marked it
+publishable. Staff names are never read here.
 """
 
 from __future__ import annotations
@@ -11,11 +11,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import and_, select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session, selectinload
 
-from workflow_app.plans.models import Activity, Plan, Strategy, Tactic
-from workflow_app.workflow.models import EvidenceItem, Submission, WorkflowDecision
+from workflow_app.plans.models import Activity, ActivityLevel, Plan, Strategy, Tactic
+from workflow_app.workflow.certifications import plan_certifications
+from workflow_app.workflow.models import EvidenceItem, Submission
 
 
 @dataclass(frozen=True)
@@ -53,32 +54,33 @@ class PublicStrategy:
     activities: list[PublicActivity] = field(default_factory=list)
 
 
-def _publishable_condition():  # type: ignore[no-untyped-def]
-    return and_(
-        Submission.status == "approved",
-        Submission.publishable.is_(True),
-        Submission.level <= Activity.certified_level,
-    )
-
-
 def published_levels(session: Session, plan_id: int) -> list[PublishedLevel]:
     """Every published level of the plan, newest certification first."""
-    rows = session.execute(
-        select(Submission, Activity, WorkflowDecision.created_at)
-        .join(Activity, Activity.id == Submission.activity_id)
-        .outerjoin(
-            WorkflowDecision,
-            and_(
-                WorkflowDecision.submission_id == Submission.id,
-                WorkflowDecision.action == "approve",
-            ),
+    published = [
+        certification
+        for levels in plan_certifications(session, plan_id).values()
+        for certification in levels.values()
+        if certification.publishable and certification.submission_id is not None
+    ]
+    if not published:
+        return []
+    submissions = {
+        submission.id: submission
+        for submission in session.scalars(
+            select(Submission)
+            .where(Submission.id.in_([c.submission_id for c in published]))
+            .options(
+                selectinload(Submission.evidence),
+                selectinload(Submission.activity).selectinload(Activity.levels),
+            )
         )
-        .where(Activity.plan_id == plan_id, _publishable_condition())
-        .options(selectinload(Submission.evidence), selectinload(Activity.levels))
-        .order_by(WorkflowDecision.audit_seq.desc(), Submission.id.desc())
-    ).all()
+    }
     levels: list[PublishedLevel] = []
-    for submission, activity, approved_at in rows:
+    for certification in sorted(
+        published, key=lambda c: (c.audit_seq, c.submission_id or 0), reverse=True
+    ):
+        submission = submissions[certification.submission_id or 0]
+        activity = submission.activity
         criteria = {level.number: level.criterion for level in activity.levels}
         levels.append(
             PublishedLevel(
@@ -86,10 +88,10 @@ def published_levels(session: Session, plan_id: int) -> list[PublishedLevel]:
                 activity_id=activity.id,
                 activity_code=activity.code,
                 activity_title=activity.title,
-                level=submission.level,
-                criterion=criteria.get(submission.level, ""),
+                level=certification.level,
+                criterion=criteria.get(certification.level, ""),
                 narrative=submission.narrative,
-                certified_at=approved_at,
+                certified_at=certification.approved_at,
                 evidence=tuple(
                     PublishedEvidence(
                         id=item.id,
@@ -132,14 +134,17 @@ def public_plan(session: Session, plan_id: int) -> tuple[Plan, list[PublicStrate
     return plan, strategies
 
 
+_PUBLISHED_EVIDENCE = (
+    select(EvidenceItem)
+    .join(Submission, Submission.id == EvidenceItem.submission_id)
+    .join(ActivityLevel, ActivityLevel.certified_submission_id == Submission.id)
+    .where(EvidenceItem.id == bindparam("item_id"), Submission.publishable.is_(True))
+)
+
+
 def publishable_evidence(session: Session, item_id: int) -> EvidenceItem | None:
     """The evidence item if, and only if, it belongs to a published level."""
-    return session.scalar(
-        select(EvidenceItem)
-        .join(Submission, Submission.id == EvidenceItem.submission_id)
-        .join(Activity, Activity.id == Submission.activity_id)
-        .where(EvidenceItem.id == item_id, _publishable_condition())
-    )
+    return session.scalar(_PUBLISHED_EVIDENCE, {"item_id": item_id})
 
 
 def plans(session: Session) -> list[Plan]:

@@ -5,9 +5,8 @@ only read it. Every result carries the audit sequence number of the approval beh
 report states the audit head it was read under, so each number traces to the audit log.
 
 "As at" a moment means: a level counts when its approval was recorded before that moment and was
-not revoked before it either. The approvals and revocations are replayed from the decisions
-table (each one written with its audit entry), so a level revoked after a quarter's end still
-counts in that quarter's report, as it did at the time.
+not revoked before it either (`workflow.certifications.certifications_as_at`), so a level revoked
+after a quarter's end still counts in that quarter's report, as it did at the time.
 """
 
 from __future__ import annotations
@@ -21,14 +20,15 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from workflow_app.accounts.models import User
 from workflow_app.audit.models import AuditChainHead
 from workflow_app.formatting import BANGKOK, format_baht, format_date
 from workflow_app.models_base import utcnow
 from workflow_app.plans import fiscal
 from workflow_app.plans.models import Activity
 from workflow_app.plans.serialize import load_plan_tree
-from workflow_app.workflow.models import Submission, WorkflowDecision
+from workflow_app.workflow.certifications import Certification as CertificationInForce
+from workflow_app.workflow.certifications import certifications_as_at
+from workflow_app.workflow.models import Submission
 
 REPORT_FORMATS = ("xlsx", "pdf", "csv")
 QUARTERS = fiscal.QUARTERS
@@ -372,27 +372,13 @@ def build_report(
     if quarter is not None:
         as_at = min(clock, quarter_cutoff(plan.fiscal_year, quarter))
 
-    decisions = session.scalars(
-        select(WorkflowDecision)
-        .join(Activity, Activity.id == WorkflowDecision.activity_id)
-        .where(
-            Activity.plan_id == plan.id,
-            WorkflowDecision.action.in_(("approve", "revoke")),
-            WorkflowDecision.created_at < as_at,
-            WorkflowDecision.audit_seq <= head.seq,
-        )
-        .order_by(WorkflowDecision.audit_seq)
-    ).all()
-    standing: dict[int, list[WorkflowDecision]] = {}  # activity id → approvals in force
-    for decision in decisions:
-        approvals = standing.setdefault(decision.activity_id, [])
-        if decision.action == "approve":
-            approvals.append(decision)
-        elif approvals:  # a revocation withdraws the highest certified level
-            approvals.pop()
-
-    in_force = [d for approvals in standing.values() for d in approvals]
-    submission_ids = {d.submission_id for d in in_force if d.submission_id is not None}
+    standing = certifications_as_at(session, plan.id, as_at=as_at, up_to_seq=head.seq)
+    submission_ids = {
+        cert.submission_id
+        for certs in standing.values()
+        for cert in certs
+        if cert.submission_id is not None
+    }
     submissions = (
         {
             s.id: s
@@ -405,20 +391,14 @@ def build_report(
         if submission_ids
         else {}
     )
-    actor_ids = {d.actor_id for d in in_force}
-    people = (
-        {u.id: u for u in session.scalars(select(User).where(User.id.in_(actor_ids)))}
-        if actor_ids
-        else {}
-    )
 
-    def certification(activity: Activity, decision: WorkflowDecision) -> Certification:
-        submission = submissions.get(decision.submission_id or -1)
-        person = people.get(decision.actor_id)
+    def certification(activity: Activity, cert: CertificationInForce) -> Certification:
+        submission = submissions.get(cert.submission_id or -1)
+        person = cert.approved_by
         criteria = {level.number: level.criterion for level in activity.levels}
         return Certification(
-            level=decision.level,
-            criterion=criteria.get(decision.level, ""),
+            level=cert.level,
+            criterion=criteria.get(cert.level, ""),
             narrative=submission.narrative if submission else "",
             evidence=tuple(
                 Evidence(
@@ -429,16 +409,16 @@ def build_report(
                 )
                 for item in (submission.evidence if submission else [])
             ),
-            certified_by=(person.display_name or person.username) if person else "",
+            certified_by=person.name if person else "",
             certified_by_username=person.username if person else "",
-            certified_at=decision.created_at,
-            audit_seq=decision.audit_seq,
-            publishable=submission.publishable if submission else False,
-            submission_id=decision.submission_id,
+            certified_at=cert.approved_at,
+            audit_seq=cert.audit_seq,
+            publishable=cert.publishable,
+            submission_id=cert.submission_id,
         )
 
     def result(activity: Activity) -> ActivityResult:
-        approvals = standing.get(activity.id, [])
+        in_force = standing.get(activity.id, [])
         return ActivityResult(
             id=activity.id,
             code=activity.code,
@@ -453,7 +433,7 @@ def build_report(
             quarters=tuple(activity.quarters),
             budget_baht=activity.budget_baht,
             responsible_unit=activity.responsible_unit_text,
-            certifications=tuple(certification(activity, d) for d in approvals),
+            certifications=tuple(certification(activity, cert) for cert in in_force),
         )
 
     strategies = []
