@@ -29,17 +29,23 @@ translations-update: $(STAMP)
 # deployment keeps it elsewhere: docs/deployment.md).
 AUDIT_KEY ?= instance/audit-signing.key
 
+# The outbox worker (e-mail notifications, digests) runs beside the server and stops with it.
 run: install
 	$(FLASK) db upgrade
 	@test -f $(AUDIT_KEY) || $(FLASK) audit keygen $(AUDIT_KEY)
 	WORKFLOW_AUDIT_KEY=$(AUDIT_KEY) $(FLASK) demo
 	@echo "Serving on http://127.0.0.1:5000"
+	@WORKFLOW_AUDIT_KEY=$(AUDIT_KEY) $(FLASK) notify worker & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null; wait $$worker' EXIT INT TERM; \
 	WORKFLOW_AUDIT_KEY=$(AUDIT_KEY) $(FLASK) run --host 127.0.0.1 --port 5000
 
 # Production-style: gunicorn with several workers on DATABASE_URL (PostgreSQL), Redis for the
-# rate-limit counters shared by the workers. See docs/deployment.md.
+# rate-limit counters shared by the workers, and one outbox worker beside them (a deployment runs
+# it as its own service, on any host: docs/deployment.md).
 serve: install
 	$(FLASK) db upgrade
+	@$(FLASK) notify worker & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null; wait $$worker' EXIT INT TERM; \
 	$(BIN)/gunicorn -c gunicorn.conf.py "workflow_app:create_app()"
 
 system-deps:

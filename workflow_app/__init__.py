@@ -45,6 +45,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     formatting.register(app)
     context.register(app)
+    from workflow_app import notifications
+
+    notifications.register(app)
     errors.register(app)
     security.register(app)
     request_log.register(app)
@@ -97,7 +100,7 @@ def _init_audit(app: Flask) -> None:
 
 def _register_blueprints(app: Flask) -> None:
     from workflow_app.accounts.views import account_bp
-    from workflow_app.admin.views import admin_bp
+    from workflow_app.admin import admin_bp
     from workflow_app.audit.api import audit_api_bp
     from workflow_app.audit.views import audit_bp
     from workflow_app.dashboard.views import dashboard_bp

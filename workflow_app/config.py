@@ -74,6 +74,14 @@ def load_config(instance_path: Path, overrides: dict[str, Any] | None = None) ->
         "MAIL_USE_TLS": env.get("MAIL_USE_TLS", "0") == "1",
         "MAIL_USERNAME": env.get("MAIL_USERNAME") or None,
         "MAIL_PASSWORD": env.get("MAIL_PASSWORD") or None,
+        "MAIL_TIMEOUT_SECONDS": float(env.get("MAIL_TIMEOUT_SECONDS") or 10),
+        # The outbox workers (`flask notify worker`): a claimed job is someone's for the lease
+        # (longer than any one job takes: a message's SMTP timeout); a failed one is tried
+        # again after the retry delay, doubling each time, up to the maximum of attempts.
+        "WORKFLOW_OUTBOX_LEASE_SECONDS": float(env.get("WORKFLOW_OUTBOX_LEASE_SECONDS") or 300),
+        "WORKFLOW_OUTBOX_POLL_SECONDS": float(env.get("WORKFLOW_OUTBOX_POLL_SECONDS") or 1),
+        "WORKFLOW_OUTBOX_MAX_ATTEMPTS": int(env.get("WORKFLOW_OUTBOX_MAX_ATTEMPTS") or 8),
+        "WORKFLOW_OUTBOX_RETRY_SECONDS": float(env.get("WORKFLOW_OUTBOX_RETRY_SECONDS") or 30),
     }
     if overrides:
         config.update(overrides)

@@ -1,20 +1,18 @@
-"""Sending mail over SMTP with a few retries; failures are logged, never raised."""
+"""Sending one message over SMTP. The outbox worker retries; this module only tries once and
+says whether a failure is for good (the server refused the sender or the recipient) or worth
+another attempt (anything else: connection refused, timeout, a temporary reply)."""
 
 from __future__ import annotations
 
 import smtplib
 import ssl
-import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 from typing import Any
 
-from workflow_app.ops.request_log import log_event
-
-DEFAULT_RETRY_DELAYS = (0.5, 2.0)  # seconds before the second and third attempts
-SMTP_TIMEOUT = 10
+from workflow_app.outbox.worker import PermanentFailure
 
 
 @dataclass(frozen=True)
@@ -25,7 +23,7 @@ class MailSettings:
     use_tls: bool = False
     username: str | None = None
     password: str | None = None
-    retry_delays: tuple[float, ...] = DEFAULT_RETRY_DELAYS
+    timeout: float = 10.0
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any]) -> MailSettings | None:
@@ -39,75 +37,37 @@ class MailSettings:
             use_tls=bool(config.get("MAIL_USE_TLS")),
             username=config.get("MAIL_USERNAME"),
             password=config.get("MAIL_PASSWORD"),
-            retry_delays=tuple(config.get("MAIL_RETRY_DELAYS", DEFAULT_RETRY_DELAYS)),
+            timeout=float(config.get("MAIL_TIMEOUT_SECONDS") or 10),
         )
 
+    def new_message_id(self) -> str:
+        """Fixed when the message is queued, so every attempt sends the same Message-ID and a
+        receiving system can tell a repeat delivery."""
+        return make_msgid(domain=self.sender.rpartition("@")[2] or None)
 
-def build_message(settings: MailSettings, to: str, subject: str, body: str) -> EmailMessage:
+
+def build_message(
+    settings: MailSettings, to: str, subject: str, body: str, message_id: str
+) -> EmailMessage:
     message = EmailMessage()
     message["From"] = settings.sender
     message["To"] = to
     message["Subject"] = subject  # non-ASCII is RFC 2047-encoded as UTF-8 by the policy
     message["Date"] = formatdate(localtime=False, usegmt=True)
-    message["Message-ID"] = make_msgid(domain=settings.sender.rpartition("@")[2] or None)
+    message["Message-ID"] = message_id
     message.set_content(body, charset="utf-8")
     return message
 
 
-def _connect(settings: MailSettings) -> smtplib.SMTP:
-    smtp = smtplib.SMTP(settings.server, settings.port, timeout=SMTP_TIMEOUT)
-    try:
+def send_message(settings: MailSettings, message: EmailMessage) -> None:
+    """Deliver `message` to the server, or raise: `PermanentFailure` if it refuses the sender
+    or recipient, the SMTP or network error otherwise."""
+    with smtplib.SMTP(settings.server, settings.port, timeout=settings.timeout) as smtp:
         if settings.use_tls:
             smtp.starttls(context=ssl.create_default_context())
         if settings.username:
             smtp.login(settings.username, settings.password or "")
-    except BaseException:
-        smtp.close()
-        raise
-    return smtp
-
-
-def send_all(settings: MailSettings, messages: Sequence[EmailMessage], *, purpose: str) -> int:
-    """Send every message; retry the unsent ones after each delay; log what still failed.
-
-    Returns how many were delivered to the server. Never raises for SMTP or network errors.
-    """
-    pending = list(messages)
-    attempts = len(settings.retry_delays) + 1
-    error: Exception | None = None
-    refused_count = 0
-    for attempt in range(1, attempts + 1):
         try:
-            with _connect(settings) as smtp:
-                while pending:
-                    try:
-                        smtp.send_message(pending[0])
-                    except (smtplib.SMTPRecipientsRefused, smtplib.SMTPSenderRefused) as refused:
-                        # Permanent for this message: log it and go on with the others.
-                        log_event(
-                            "notification_failed",
-                            purpose=purpose,
-                            recipients=[str(pending[0]["To"])],
-                            error=f"{type(refused).__name__}: {refused}",
-                        )
-                        refused_count += 1
-                    pending.pop(0)
-        except (OSError, smtplib.SMTPException) as caught:
-            error = caught
-            log_event(
-                "notification_retry" if attempt < attempts else "notification_failed",
-                purpose=purpose,
-                attempt=attempt,
-                recipients=[str(m["To"]) for m in pending],
-                error=f"{type(caught).__name__}: {caught}",
-            )
-        if not pending:
-            break
-        if attempt < attempts:
-            time.sleep(settings.retry_delays[attempt - 1])
-    delivered = len(messages) - len(pending) - refused_count
-    if delivered:
-        log_event("notification_sent", purpose=purpose, count=delivered)
-    if pending and error is None:  # pragma: no cover - the loop always records its error
-        log_event("notification_failed", purpose=purpose, recipients=len(pending))
-    return delivered
+            smtp.send_message(message)
+        except (smtplib.SMTPRecipientsRefused, smtplib.SMTPSenderRefused) as refused:
+            raise PermanentFailure(f"{type(refused).__name__}: {refused}") from refused

@@ -14,7 +14,7 @@ from workflow_app.clock import today
 from workflow_app.workflow.worklist import QUEUE_BY_ROLE, load_worklists
 
 # The role whose queue an activity joins after each workflow action.
-_NEXT_ROLE = {Action.SUBMIT: Role.REVIEWER, Action.FORWARD: Role.DIVISION_HEAD}
+NEXT_ROLE = {Action.SUBMIT: Role.REVIEWER, Action.FORWARD: Role.DIVISION_HEAD}
 # Actions whose news goes back to the officer who submitted.
 _TO_SUBMITTER = (Action.RETURN, Action.APPROVE)
 
@@ -42,8 +42,8 @@ def transition_recipients(
 ) -> list[User]:
     """Who to tell that `action` was just taken on the activity (the acting user never)."""
     recipients: list[User] = []
-    if action in _NEXT_ROLE:
-        queue = QUEUE_BY_ROLE[_NEXT_ROLE[action]]
+    if action in NEXT_ROLE:
+        queue = QUEUE_BY_ROLE[NEXT_ROLE[action]]
         candidates = users_with_email(session, queue.role)
         lists = load_worklists(
             session, [user.as_actor() for user in candidates], today(), activity_ids=[activity_id]

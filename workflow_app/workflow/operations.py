@@ -23,9 +23,9 @@ from workflow_app.audit.append import AuditActor, append_entry
 from workflow_app.db import write_transaction
 from workflow_app.evidence.store import EvidenceStore, StoredFile
 from workflow_app.evidence.validation import EvidenceError, validate_link
-from workflow_app.notifications.transitions import notify_transition
 from workflow_app.ops.request_log import log_event
 from workflow_app.workflow.errors import WorkflowFailure
+from workflow_app.workflow.events import AppliedTransition, transition_applied
 from workflow_app.workflow.rows import (
     ActivityState,
     certified_submission_id,
@@ -129,8 +129,6 @@ def perform_action(
         audit_seq=outcome.audit_seq,
         duration_ms=round((time.perf_counter() - started) * 1000, 2),
     )
-    # Committed: tell whoever acts next. Never raises; a mail failure is only logged.
-    notify_transition(session, outcome)
     return outcome
 
 
@@ -359,6 +357,23 @@ def _apply(
         to_state=activity.state,
         created_at=entry.recorded_at,
         audit_seq=entry.seq,
+    )
+    # Receivers record their follow-ups in this transaction (see workflow.events).
+    transition_applied.send(
+        session,
+        transition=AppliedTransition(
+            activity_id=activity.id,
+            action=action,
+            level=level,
+            from_state=from_state,
+            to_state=activity.state,
+            version=activity.version,
+            submission_id=submission_id,
+            submitted_by=who.user_id if action is Action.SUBMIT else activity.submitted_by,
+            actor_id=who.user_id,
+            comment=inputs.comment or "",
+            audit_seq=entry.seq,
+        ),
     )
     return ActionOutcome(
         activity_id=activity.id,
