@@ -35,10 +35,10 @@ from workflow_app.api.shapes import iso, open_submission_json, person_json, trai
 from workflow_app.db import MAX_ID
 from workflow_app.evidence.app_store import evidence_store
 from workflow_app.extensions import db
+from workflow_app.failure import Failure
 from workflow_app.plans.models import Activity, Plan
 from workflow_app.plans.serialize import activity_dict, load_plan_tree, plan_dict
 from workflow_app.workflow.activity_record import ActivityRecord, load_activity_record
-from workflow_app.workflow.errors import WorkflowFailure
 from workflow_app.workflow.models import EvidenceItem, Submission
 from workflow_app.workflow.operations import (
     ActionOutcome,
@@ -66,32 +66,8 @@ _SUBMIT_FILE_FIELDS = frozenset({"files"})
 _VERSION_TEXT = re.compile(r"-?[0-9]{1,12}")
 
 
-class ApiError(Exception):
-    """An HTTP answer with the API's error body."""
-
-    def __init__(self, status: int, code: str, message: str) -> None:
-        super().__init__(message)
-        self.status = status
-        self.code = code
-        self.message = message
-
-
-def error_response(status: int, code: str, message: str) -> tuple[Response, int]:
-    return jsonify({"error": code, "message": message}), status
-
-
-@api_bp.errorhandler(ApiError)
-def _api_error(error: ApiError) -> tuple[Response, int]:
-    return error_response(error.status, error.code, error.message)
-
-
-@api_bp.errorhandler(WorkflowFailure)
-def _workflow_failure(error: WorkflowFailure) -> tuple[Response, int]:
-    return error_response(error.status, error.code, error.message)
-
-
 def _invalid(field: str, message: str) -> NoReturn:
-    raise ApiError(422, "invalid_field", f"{field}: {message}")
+    raise Failure(422, "invalid_field", f"{field}: {message}")
 
 
 # --- Authentication and CSRF ------------------------------------------------------------------
@@ -104,14 +80,14 @@ def _authenticate() -> None:
     token = bearer_token(request)
     if not current_user.is_authenticated:
         if token is not None:
-            raise ApiError(
+            raise Failure(
                 401,
                 "invalid_token",
                 "The API token is unknown or revoked, or its account is disabled.",
             )
         # Not Flask-Login's unauthorized(): that would also answer 401 JSON here (the API has
         # no login view), but with Werkzeug's generic text instead of saying what to send.
-        raise ApiError(
+        raise Failure(
             401, "unauthenticated", "Sign in, or send 'Authorization: Bearer <API token>'."
         )
     if request.method in SAFE_METHODS or token is not None:
@@ -123,7 +99,7 @@ def _authenticate() -> None:
     try:
         validate_csrf(presented)
     except ValidationError as error:
-        raise ApiError(
+        raise Failure(
             403,
             "csrf_failed",
             f"{error.args[0]} A change made with the session cookie needs the X-CSRFToken "
@@ -160,14 +136,14 @@ def _viewable_record(activity_id: int) -> ActivityRecord:
     """The activity, if it exists (404) and the caller may view it (403)."""
     record = load_activity_record(db.session, activity_id)
     if record is None:
-        raise ApiError(404, "not_found", "activity not found")
+        raise Failure(404, "not_found", "activity not found")
     _ensure_may_view(record.unit.path)
     return record
 
 
 def _ensure_may_view(unit_path: tuple[int, ...]) -> None:
     if not may_view_activity(_actor(), unit_path):
-        raise ApiError(403, "forbidden", "You may not view this activity.")
+        raise Failure(403, "forbidden", "You may not view this activity.")
 
 
 @api_bp.get("/plans")
@@ -210,7 +186,7 @@ def get_plan(plan_id: int) -> Response:
     a plan of which the caller may view nothing is 404, as if it did not exist."""
     plan = load_plan_tree(db.session, plan_id)
     if plan is None:
-        raise ApiError(404, "not_found", "plan not found")
+        raise Failure(404, "not_found", "plan not found")
     actor = _actor()
     paths = _unit_paths()
     visible = {
@@ -221,7 +197,7 @@ def get_plan(plan_id: int) -> Response:
         if may_view_activity(actor, paths.get(activity.unit_id, (activity.unit_id,)))
     }
     if not visible:
-        raise ApiError(404, "not_found", "plan not found")
+        raise Failure(404, "not_found", "plan not found")
     data = plan_dict(plan, with_state=True)
     for strategy in data["strategies"]:
         for tactic in strategy["tactics"]:
@@ -315,16 +291,16 @@ _EVIDENCE_WITH_UNIT = (
 def download_evidence(item_id: int) -> Response:
     found = db.session.execute(_EVIDENCE_WITH_UNIT, {"item_id": item_id}).first()
     if found is None:
-        raise ApiError(404, "not_found", "evidence not found")
+        raise Failure(404, "not_found", "evidence not found")
     item, unit_id = found
     _ensure_may_view(unit_path(db.session, unit_id))
     if item.kind != "file" or item.sha256 is None:
-        raise ApiError(404, "not_a_file", "This evidence is a link; there is no file to download.")
+        raise Failure(404, "not_a_file", "This evidence is a link; there is no file to download.")
     try:
         handle = evidence_store().open(item.sha256)
     except FileNotFoundError:
         current_app.logger.error("evidence file %s (item %s) is missing", item.sha256, item.id)
-        raise ApiError(404, "file_missing", "The stored file is missing.") from None
+        raise Failure(404, "file_missing", "The stored file is missing.") from None
     # Streamed in blocks (wsgi.file_wrapper when the server has one); the length comes from the
     # stored file itself so clients see progress. No ranges: evidence files are small.
     response = Response(
@@ -379,9 +355,9 @@ def _json_body() -> dict[str, Any]:
     try:
         body = json.loads(raw)
     except (UnicodeDecodeError, ValueError):
-        raise ApiError(400, "bad_json", "The request body is not valid JSON.") from None
+        raise Failure(400, "bad_json", "The request body is not valid JSON.") from None
     if not isinstance(body, dict):
-        raise ApiError(422, "invalid_body", "body: must be a JSON object")
+        raise Failure(422, "invalid_body", "body: must be a JSON object")
     return body
 
 
@@ -421,7 +397,7 @@ def _single(field: str) -> str | None:
 
 def _submit_request() -> ActionRequest:
     if request.mimetype not in ("multipart/form-data", "application/x-www-form-urlencoded"):
-        raise ApiError(
+        raise Failure(
             422, "multipart_required", "body: submit takes multipart/form-data (files, links)"
         )
     unknown = sorted(
@@ -477,7 +453,7 @@ def take_action(activity_id: int, action: str) -> tuple[Response, int]:
     try:
         chosen = Action(action)
     except ValueError:
-        raise ApiError(404, "unknown_action", f"There is no action {action[:40]!r}.") from None
+        raise Failure(404, "unknown_action", f"There is no action {action[:40]!r}.") from None
     action_request = _submit_request() if chosen is Action.SUBMIT else _decision_request(chosen)
     outcome = perform_action(
         db.session,

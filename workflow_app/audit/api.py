@@ -15,7 +15,7 @@ To follow the log as it grows: `order=asc&after_seq=<last seq seen>` and repeat.
 
 from __future__ import annotations
 
-from typing import Any, cast
+from typing import cast
 
 from flask import Blueprint, Response, jsonify, request, url_for
 from flask_babel import force_locale
@@ -35,40 +35,27 @@ from workflow_app.audit.queries import (
 )
 from workflow_app.audit.verification import verify_log
 from workflow_app.extensions import db
+from workflow_app.failure import Failure
 
 audit_api_bp = Blueprint("audit_api", __name__, url_prefix="/api/v1/audit")
 
 _KNOWN_PARAMETERS = frozenset((*FILTER_PARAMETERS, *PAGE_PARAMETERS))
 
 
-class AuditApiError(Exception):
-    def __init__(self, status: int, code: str, message: str, **extra: Any) -> None:
-        super().__init__(message)
-        self.status = status
-        self.code = code
-        self.message = message
-        self.extra = extra
-
-
-@audit_api_bp.errorhandler(AuditApiError)
-def _error(error: AuditApiError) -> tuple[Response, int]:
-    return jsonify({"error": error.code, "message": error.message, **error.extra}), error.status
-
-
 @audit_api_bp.before_request
 def _authenticate() -> None:
     if not current_user.is_authenticated:
         if bearer_token(request) is not None:
-            raise AuditApiError(
+            raise Failure(
                 401,
                 "invalid_token",
                 "The API token is unknown or revoked, or its account is disabled.",
             )
-        raise AuditApiError(
+        raise Failure(
             401, "unauthenticated", "Sign in, or send 'Authorization: Bearer <API token>'."
         )
     if not may_read_audit_log(_actor()):
-        raise AuditApiError(
+        raise Failure(
             403, "forbidden", "Only internal auditors and administrators may read the audit log."
         )
 
@@ -93,7 +80,7 @@ def list_entries() -> Response:
     unknown = sorted(set(request.args) - _KNOWN_PARAMETERS)
     if unknown:
         # A misspelt filter must not silently widen the answer to the whole log.
-        raise AuditApiError(
+        raise Failure(
             422,
             "invalid_parameter",
             f"{unknown[0]}: unknown parameter; known are {', '.join(sorted(_KNOWN_PARAMETERS))}",
@@ -101,7 +88,7 @@ def list_entries() -> Response:
         )
     repeated = sorted(name for name in request.args if len(request.args.getlist(name)) > 1)
     if repeated:
-        raise AuditApiError(
+        raise Failure(
             422,
             "invalid_parameter",
             f"{repeated[0]}: given more than once",
@@ -114,7 +101,7 @@ def list_entries() -> Response:
         with force_locale("en"):  # API messages are English, whatever the account's language
             messages = {name: str(message) for name, message in invalid.errors.items()}
         first = next(iter(messages))
-        raise AuditApiError(
+        raise Failure(
             422, "invalid_parameter", f"{first}: {messages[first]}", parameters=messages
         ) from None
     page = page_of_entries(
@@ -155,5 +142,5 @@ def get_head() -> Response:
 def verify() -> Response:
     """Re-hash the whole log and check every stored checkpoint (as `flask audit verify`)."""
     if not may_verify_audit_log(_actor()):
-        raise AuditApiError(403, "forbidden", "You may not verify the audit log.")
+        raise Failure(403, "forbidden", "You may not verify the audit log.")
     return jsonify(verify_log(db.session).as_dict())

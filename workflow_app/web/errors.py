@@ -1,4 +1,7 @@
-"""Error responses: a page in the site's look (Thai or English), or a JSON body under /api/."""
+"""Error responses: a page in the site's look (Thai or English), or a JSON body under /api/.
+
+`Failure` (workflow_app.failure) is the application's own error: its code and message go into
+the JSON body as they are; a page shows the translated words for its status."""
 
 from __future__ import annotations
 
@@ -6,6 +9,8 @@ from flask import Flask, jsonify, render_template, request
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
+
+from workflow_app.failure import Failure
 
 ERROR_CODES = {
     400: "bad_request",
@@ -46,6 +51,14 @@ def _wants_json() -> bool:
 
 
 def register(app: Flask) -> None:
+    @app.errorhandler(Failure)
+    def failure(error: Failure):  # type: ignore[no-untyped-def]
+        if _wants_json():
+            return jsonify(error.as_json()), error.status
+        title, message = PAGE_TEXT.get(error.status, PAGE_TEXT[400])
+        page = render_template("errors/error.html", code=error.status, title=title, message=message)
+        return page, error.status
+
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):  # type: ignore[no-untyped-def]
         code = error.code or 500

@@ -1,8 +1,9 @@
-"""Why an action failed, with the HTTP status the pages and the API answer with."""
+"""Why a workflow action failed, with the HTTP status the pages and the API answer with."""
 
 from __future__ import annotations
 
 from state_machines import Refusal
+from workflow_app.failure import Failure
 
 # 409 for "the world moved on" (state or version), 422 for missing input, 403 for who you are.
 _STATUS_BY_REFUSAL: dict[Refusal, int] = {
@@ -15,14 +16,8 @@ _STATUS_BY_REFUSAL: dict[Refusal, int] = {
 }
 
 
-class WorkflowFailure(Exception):
+class WorkflowFailure(Failure):
     """An action that was not carried out; nothing was written."""
-
-    def __init__(self, status: int, code: str, message: str) -> None:
-        super().__init__(message)
-        self.status = status
-        self.code = code
-        self.message = message
 
     @classmethod
     def refused(cls, refusal: Refusal, message: str) -> WorkflowFailure:
