@@ -101,8 +101,8 @@ def _init_audit(app: Flask) -> None:
 def _register_blueprints(app: Flask) -> None:
     from workflow_app.accounts.views import account_bp
     from workflow_app.admin import admin_bp
-    from workflow_app.audit.api import audit_api_bp
-    from workflow_app.audit.views import audit_bp
+    from workflow_app.auditors import audit_bp
+    from workflow_app.auditors.api import audit_api_bp
     from workflow_app.dashboard.views import dashboard_bp
     from workflow_app.ops.health import health_bp
     from workflow_app.plans.views import plans_bp
@@ -135,7 +135,7 @@ def _register_blueprints(app: Flask) -> None:
 
 def _register_cli(app: Flask) -> None:
     from workflow_app.accounts.cli import unit_cli, user_cli
-    from workflow_app.audit.cli import audit_cli
+    from workflow_app.auditors.cli import audit_cli
     from workflow_app.bench_data import bench_data_command
     from workflow_app.demo import demo_command
     from workflow_app.notifications.cli import notify_cli

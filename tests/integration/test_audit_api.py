@@ -14,10 +14,10 @@ from tests.integration.conftest import PASSWORD, SYSTEM, People
 from tests.integration.test_audit_pages import all_seqs, churn, tamper_with_body
 from tests.integration.workflow_support import act
 from workflow_app.accounts.tokens import create_token
-from workflow_app.audit.api import audit_api_bp
 from workflow_app.audit.canonical import canonical_bytes, chain_hash
 from workflow_app.audit.checkpoints import take_checkpoint
 from workflow_app.audit.signing import generate_keypair, load_private_key
+from workflow_app.auditors.api import audit_api_bp
 from workflow_app.extensions import db
 
 ENDPOINTS = ("/api/v1/audit", "/api/v1/audit/head", "/api/v1/audit/verify")

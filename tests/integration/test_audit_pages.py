@@ -21,14 +21,9 @@ from tools import verify_audit
 from workflow_app.audit.canonical import format_time
 from workflow_app.audit.checkpoints import take_checkpoint
 from workflow_app.audit.models import AuditEntry
-from workflow_app.audit.queries import (
-    AuditFilter,
-    InvalidParameters,
-    page_of_entries,
-    parse_moment,
-    parse_page_request,
-)
 from workflow_app.audit.signing import generate_keypair, load_private_key
+from workflow_app.auditors.paging import AuditFilter, page_of_entries
+from workflow_app.auditors.parameters import InvalidParameters, parse_moment, parse_page_request
 from workflow_app.extensions import db
 from workflow_app.formatting import BANGKOK
 from workflow_app.workflow.models import EvidenceItem, WorkflowDecision

@@ -14,13 +14,13 @@ from pathlib import Path
 import pytest
 from openpyxl import load_workbook
 
+from workflow_app.audit.head import ChainHead
 from workflow_app.formatting import format_date
 from workflow_app.reports import csv as report_csv
 from workflow_app.reports.model import (
     COLUMNS,
     NO_BUDGET,
     ActivityResult,
-    AuditHead,
     Certification,
     Evidence,
     ProgressReport,
@@ -110,7 +110,7 @@ def sample_report(*, narrative: str = "ฝ่ายบริหารดำเ�
         quarter=1,
         as_at=quarter_cutoff(2568, 1),
         built_at=datetime(2026, 11, 26, 8, 0, tzinfo=UTC),
-        audit_head=AuditHead(seq=123, entry_hash=HASH),
+        audit_head=ChainHead(seq=123, entry_hash=HASH),
         strategies=(
             StrategySection(
                 1,

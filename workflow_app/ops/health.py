@@ -7,9 +7,9 @@ from typing import Any
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from flask import Blueprint, Response, current_app, jsonify
-from sqlalchemy import select, text
+from sqlalchemy import text
 
-from workflow_app.audit.models import AuditChainHead
+from workflow_app.audit.head import read_head
 from workflow_app.extensions import db
 
 health_bp = Blueprint("health", __name__)
@@ -42,10 +42,8 @@ def _probe(include_audit: bool) -> tuple[Response, int]:
     try:
         checks = _database_checks()
         if include_audit:
-            head = db.session.scalar(select(AuditChainHead).where(AuditChainHead.id == 1))
-            checks["audit_head"] = (
-                {"seq": head.seq, "hash": head.entry_hash} if head is not None else None
-            )
+            head = read_head(db.session)
+            checks["audit_head"] = {"seq": head.seq, "hash": head.entry_hash}
         db.session.rollback()
     except Exception as error:  # any failure to reach the database is "not healthy"
         current_app.logger.warning("health probe failed: %s", error)

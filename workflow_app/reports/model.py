@@ -20,7 +20,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from workflow_app.audit.models import AuditChainHead
+from workflow_app.audit.head import ChainHead, read_head
 from workflow_app.formatting import BANGKOK, format_baht, format_date
 from workflow_app.models_base import utcnow
 from workflow_app.plans import fiscal
@@ -54,12 +54,6 @@ def quarter_cutoff(fiscal_year_be: int, quarter: int) -> datetime:
     A level approved at 23:59 Bangkok time on the last day belongs to that quarter."""
     next_day = quarter_end(fiscal_year_be, quarter) + timedelta(days=1)
     return datetime.combine(next_day, time(), tzinfo=BANGKOK).astimezone(UTC)
-
-
-@dataclass(frozen=True)
-class AuditHead:
-    seq: int
-    entry_hash: str
 
 
 @dataclass(frozen=True)
@@ -145,7 +139,7 @@ class ProgressReport:
     quarter: int | None  # None: as at the moment the report was built
     as_at: datetime  # UTC; approvals recorded before this instant count
     built_at: datetime  # UTC
-    audit_head: AuditHead
+    audit_head: ChainHead
     strategies: tuple[StrategySection, ...]
     scope: str | None = None  # None: the whole plan; otherwise whose part of it
 
@@ -336,14 +330,6 @@ def section_values(strategy: StrategySection, tactic: TacticSection) -> dict[str
 # --- Building it from the database ---------------------------------------------------------
 
 
-def read_audit_head(session: Session) -> AuditHead:
-    # Plain columns, not the ORM row: an identity-mapped head could be stale.
-    seq, entry_hash = session.execute(
-        select(AuditChainHead.seq, AuditChainHead.entry_hash).where(AuditChainHead.id == 1)
-    ).one()
-    return AuditHead(seq=seq, entry_hash=entry_hash)
-
-
 def build_report(
     session: Session,
     plan_id: int,
@@ -364,7 +350,7 @@ def build_report(
     clock = now if now is not None else utcnow()
     # The head is read first and every decision is filtered to seq <= head: the report is then
     # exactly the log's state at that head, even if approvals commit while it is being built.
-    head = read_audit_head(session)
+    head = read_head(session)
     plan = load_plan_tree(session, plan_id)
     if plan is None:
         return None

@@ -1,5 +1,5 @@
-"""Internal auditors' pages: the log explorer, an activity's certification trail, the chain's
-status with on-demand verification, and the export for offline verification.
+"""Internal auditors' pages: the log explorer, the chain's status with on-demand verification,
+and the export for offline verification (the certification trail: `trail_page`).
 
 Every page is for signed-in users whom `state_machines.may_read_audit_log` lets read the log
 (auditors and administrators); anyone else gets 403. Nothing here writes to the database.
@@ -8,15 +8,12 @@ Every page is for signed-in users whom `state_machines.may_read_audit_log` lets 
 from __future__ import annotations
 
 import io
-from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from collections.abc import Iterable, Iterator
 from datetime import datetime
-from functools import wraps
 from itertools import islice
-from typing import Any, TypeVar, cast
+from typing import Any
 
 from flask import (
-    Blueprint,
     Response,
     abort,
     redirect,
@@ -26,36 +23,30 @@ from flask import (
     stream_with_context,
     url_for,
 )
-from flask_login import current_user, login_required
+from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from state_machines import may_read_audit_log, may_verify_audit_log
+from state_machines import may_verify_audit_log
 from tools.verify_audit import Checkpoint, EntryRecord, write_export
 from workflow_app.accounts.models import User
 from workflow_app.audit.canonical import format_time
 from workflow_app.audit.checkpoints import stored_checkpoints
-from workflow_app.audit.models import AuditEntry, AuditKey
-from workflow_app.audit.queries import (
+from workflow_app.audit.models import AuditKey
+from workflow_app.audit.verification import stored_public_keys, stream_entries, verify_log
+from workflow_app.auditors.blueprint import audit_bp, auditors_only
+from workflow_app.auditors.chain import head
+from workflow_app.auditors.paging import action_choices, page_of_entries
+from workflow_app.auditors.parameters import (
     FILTER_PARAMETERS,
-    EntryView,
     InvalidParameters,
-    action_choices,
-    decode_entry,
     filter_params,
-    head,
-    page_of_entries,
     parse_page_request,
 )
-from workflow_app.audit.verification import stored_public_keys, stream_entries, verify_log
 from workflow_app.extensions import db
 from workflow_app.formatting import to_bangkok
 from workflow_app.models_base import utcnow
-from workflow_app.plans.models import Activity, Plan
-from workflow_app.workflow.activity_record import load_activity_record
-from workflow_app.workflow.trail import DecisionRecord, LevelTrail, SubmissionRecord, load_trail
-
-audit_bp = Blueprint("audit", __name__, url_prefix="/audit")
+from workflow_app.plans.models import Plan
 
 VERIFY_RESULT_KEY = "audit_last_verification"
 # Entries per chunk of the streamed export: small enough to start the download at once, large
@@ -63,21 +54,6 @@ VERIFY_RESULT_KEY = "audit_last_verification"
 EXPORT_BATCH = 2_000
 # The explorer's own parameter: show the page that starts at this seq, with it opened.
 AT_PARAMETER = "at"
-
-View = TypeVar("View", bound=Callable[..., Any])
-
-
-def auditors_only(view: View) -> View:
-    """Signed in (else to the login page) and allowed to read the audit log (else 403)."""
-
-    @wraps(view)
-    @login_required
-    def guarded(*args: Any, **kwargs: Any) -> Any:
-        if not may_read_audit_log(current_user.as_actor()):
-            abort(403)
-        return view(*args, **kwargs)
-
-    return cast(View, guarded)
 
 
 # --- explorer ---------------------------------------------------------------------------------
@@ -142,84 +118,6 @@ def _seq_parameter(value: str) -> int | None:
     if value.isascii() and value.isdigit() and 0 < int(value) < 2**63 - 1:
         return int(value)
     return None
-
-
-# --- certification trail ----------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class LogCheck:
-    """The audit entry a workflow record names, and where the two disagree: the workflow tables
-    can be edited by a database owner without breaking the chain, the entry cannot."""
-
-    entry: EntryView | None
-    differences: list[str]
-
-
-@audit_bp.get("/activities/<id:activity_id>")
-@auditors_only
-def trail(activity_id: int) -> str:
-    record = load_activity_record(db.session, activity_id)
-    if record is None:
-        abort(404)
-    activity = record.activity
-    history = load_trail(db.session, activity)
-    steps = list(history.steps())
-    entries = _entries_by_seq(db.session, [decision.audit_seq for _l, _s, decision in steps])
-    checks = {
-        decision.audit_seq: _check(decision, entries.get(decision.audit_seq), activity, level, sub)
-        for level, sub, decision in steps
-    }
-    return render_template(
-        "audit/trail.html",
-        activity=activity,
-        unit_name=record.unit.full_name,
-        levels=history.levels,
-        checks=checks,
-    )
-
-
-def _entries_by_seq(session: Session, seqs: Iterable[int]) -> dict[int, EntryView]:
-    wanted = sorted(set(seqs))
-    if not wanted:
-        return {}
-    rows = session.scalars(select(AuditEntry).where(AuditEntry.seq.in_(wanted)))
-    return {row.seq: decode_entry(row) for row in rows}
-
-
-def _check(
-    decision: DecisionRecord,
-    entry: EntryView | None,
-    activity: Activity,
-    level: LevelTrail,
-    submission: SubmissionRecord | None,
-) -> LogCheck:
-    if entry is None:
-        return LogCheck(None, ["no audit entry with this seq"])
-    if entry.document is None:
-        return LogCheck(entry, ["the audit entry cannot be read"])
-    action = decision.action
-    checks: dict[str, tuple[Any, Any]] = {
-        "action": (entry.action, f"workflow.{action}"),
-        "actor": (entry.actor_id, decision.actor.id if decision.actor else None),
-        "activity": (entry.activity_id, activity.id),
-        "level": (entry.level, level.level),
-        "from_state": (entry.from_state, decision.from_state),
-        "to_state": (entry.to_state, decision.to_state),
-    }
-    if action == "submit" and submission is not None:
-        checks["narrative"] = (entry.payload.get("narrative"), submission.narrative)
-        checks["evidence"] = (
-            [(ref.kind, ref.sha256, ref.url) for ref in entry.evidence],
-            [(item.kind, item.sha256, item.url) for item in submission.evidence],
-        )
-    elif action == "revoke":
-        checks["reason"] = (entry.payload.get("reason", ""), decision.comment)
-    else:
-        checks["comment"] = (entry.payload.get("comment", ""), decision.comment)
-    if submission is not None:
-        checks["submission"] = (entry.subject.get("submission_id"), submission.id)
-    return LogCheck(entry, [name for name, (logged, stored) in checks.items() if logged != stored])
 
 
 # --- chain status and verification ------------------------------------------------------------

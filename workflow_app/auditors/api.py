@@ -5,7 +5,7 @@ Authentication: a bearer token (`Authorization: Bearer wfa_…`) or the browser 
 resolve to `flask_login.current_user`. Anonymous → 401, not allowed to read the log
 (`state_machines.may_read_audit_log`) → 403. Errors are `{"error": code, "message": text}`.
 
-`GET /api/v1/audit` takes the explorer's filters (see `audit.queries.parse_page_request`):
+`GET /api/v1/audit` takes the explorer's filters (see `auditors.parameters.parse_page_request`):
 `activity, plan, level, actor, action, from, to` and the keyset cursors `after_seq` /
 `before_seq` with `limit` (1–500, default 50) and `order` (`desc`, newest first, by default;
 `asc`). The answer carries `next_after_seq` (pass it as `after_seq` for the newer entries) and
@@ -24,16 +24,16 @@ from flask_login import current_user
 from state_machines import Actor, may_read_audit_log, may_verify_audit_log
 from workflow_app.accounts.models import User
 from workflow_app.accounts.tokens import bearer_token
-from workflow_app.audit.queries import (
+from workflow_app.audit.verification import verify_log
+from workflow_app.auditors.chain import head
+from workflow_app.auditors.paging import page_of_entries
+from workflow_app.auditors.parameters import (
     FILTER_PARAMETERS,
     PAGE_PARAMETERS,
     InvalidParameters,
     filter_params,
-    head,
-    page_of_entries,
     parse_page_request,
 )
-from workflow_app.audit.verification import verify_log
 from workflow_app.extensions import db
 from workflow_app.failure import Failure
 
