@@ -18,14 +18,9 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from workflow_app.evidence.validation import (
-    MAX_FILENAME_BYTES,
-    MAX_ZIP_MEMBERS,
-    EvidenceError,
-    detect_type,
-    sanitise_filename,
-    validate_link,
-)
+from workflow_app.evidence.links import validate_link
+from workflow_app.evidence.names import MAX_FILENAME_BYTES, sanitise_filename
+from workflow_app.evidence.validation import MAX_ZIP_MEMBERS, EvidenceError, detect_type
 
 # --- Builders -------------------------------------------------------------------------------------
 

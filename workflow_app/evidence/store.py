@@ -20,7 +20,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
-from workflow_app.evidence.validation import EvidenceError, detect_type, sanitise_filename
+from workflow_app.evidence.names import sanitise_filename
+from workflow_app.evidence.validation import EvidenceError, detect_type
 
 _CHUNK = 1 << 20
 _HEAD = 8 << 10  # enough for every magic number detect_type looks at

@@ -1,4 +1,4 @@
-"""Decide whether an uploaded file or a link may become evidence.
+"""Decide whether an uploaded file may become evidence (links: `links`; file names: `names`).
 
 Types are judged by content (magic bytes, ZIP/OLE2 directories, UTF-8 validity); the name's
 extension and the client's content type are never trusted. The extension still has to agree
@@ -22,10 +22,8 @@ from __future__ import annotations
 
 import codecs
 import io
-import ipaddress
 import re
 import struct
-import unicodedata
 import zipfile
 import zlib
 from collections.abc import Iterator
@@ -33,7 +31,6 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO, Literal
-from urllib.parse import urlsplit, urlunsplit
 
 ErrorCode = Literal["too_large", "empty_file", "refused_type", "bad_filename", "bad_link"]
 
@@ -437,149 +434,3 @@ def _text_verdict(head: bytes, content: Path | bytes) -> TextVerdict:
     if _MARKUP_START.match(start) or any(tag in start for tag in _MARKUP_TAGS):
         return "markup"
     return "text"
-
-
-# --- File names -----------------------------------------------------------------------------------
-
-MAX_FILENAME_BYTES = 150
-_MAX_EXTENSION_CHARS = 16
-_FORBIDDEN_CHARACTERS = frozenset('<>:"|?*')
-_REMOVED_CATEGORIES = frozenset({"Cc", "Cf", "Cs"})  # controls, invisible format marks, surrogates
-_WINDOWS_RESERVED = frozenset(
-    {"CON", "PRN", "AUX", "NUL", "CONIN$", "CONOUT$"}
-    | {f"{port}{n}" for port in ("COM", "LPT") for n in "123456789¹²³"}
-)
-
-
-def sanitise_filename(name: str) -> str:
-    """A display- and disk-safe version of an uploaded file's name, Thai kept intact.
-
-    Raises ``EvidenceError("bad_filename")`` when nothing usable is left.
-    """
-    # The steps interact (dropping an invisible mark can let NFC compose two characters; a cut
-    # can expose a reserved name), so they run until nothing changes, which makes the function
-    # idempotent by construction. Two rounds suffice in practice; the bound is a safety net.
-    current = name
-    for _ in range(6):
-        cleaned = _sanitise_once(current)
-        if cleaned == current:
-            break
-        current = cleaned
-    if not current:
-        raise EvidenceError(
-            "bad_filename", "The file name is empty once unsafe characters are removed."
-        )
-    return current
-
-
-def _sanitise_once(name: str) -> str:
-    text = unicodedata.normalize("NFC", name)
-    text = re.split(r"[/\\]", text)[-1]
-    kept: list[str] = []
-    for char in text:
-        if char.isspace() or char in _FORBIDDEN_CHARACTERS:
-            kept.append(" ")
-        elif unicodedata.category(char) not in _REMOVED_CATEGORIES:
-            kept.append(char)
-    text = unicodedata.normalize("NFC", " ".join("".join(kept).split()))
-    # Leading dots hide files on Unix; trailing dots and spaces are silently dropped by Windows.
-    text = text.lstrip(". ").rstrip(". ")
-    if _is_reserved(text):
-        text = "_" + text
-    return _bound_length(text)
-
-
-def _is_reserved(text: str) -> bool:
-    # Windows treats "CON.txt" and "con .tar.gz" as the console device too.
-    return text.split(".", 1)[0].rstrip(" ").upper() in _WINDOWS_RESERVED
-
-
-def _bound_length(text: str) -> str:
-    if len(text.encode("utf-8")) <= MAX_FILENAME_BYTES:
-        return text
-    stem, extension = _split_extension(text)
-    budget = MAX_FILENAME_BYTES - len(extension.encode("utf-8"))
-    fit = len(stem.encode("utf-8")[:budget].decode("utf-8", "ignore"))
-    cut = fit
-    # Do not leave a Thai consonant without the vowel or tone marks that followed it.
-    while cut > 0 and unicodedata.category(stem[cut])[0] == "M":
-        cut -= 1
-    if cut == 0:
-        cut = fit  # one absurdly long cluster: a code-point cut is the best on offer
-    return stem[:cut].rstrip(". ") + extension
-
-
-def _split_extension(text: str) -> tuple[str, str]:
-    dot = text.rfind(".")
-    suffix = text[dot + 1 :]
-    plausible = 0 < len(suffix) <= _MAX_EXTENSION_CHARS and suffix.isascii() and suffix.isalnum()
-    if dot > 0 and plausible:
-        return text[:dot], text[dot:]
-    return text, ""
-
-
-# --- Links ----------------------------------------------------------------------------------------
-
-MAX_LINK_CHARS = 2_000
-_DEFAULT_PORTS = {"http": 80, "https": 443}
-_HOST_LABEL = re.compile(r"[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?")
-
-
-def validate_link(url: str) -> str:
-    """Check an evidence link and return it normalised; raises ``EvidenceError("bad_link")``.
-
-    Normalised means: scheme and host lower-cased, default port dropped, empty path as "/".
-    Thai host names stay in Thai for readability. Private and intranet hosts are allowed:
-    government evidence often lives on internal systems, and the app never fetches links.
-    """
-    candidate = url.strip()  # pasted links often carry a trailing newline
-    if not candidate:
-        raise _bad_link("The link is empty.")
-    if len(candidate) > MAX_LINK_CHARS:
-        raise _bad_link(f"The link is longer than {MAX_LINK_CHARS:,} characters.")
-    # Backslashes are read as "/" by browsers, which lets "https://evil\@good" mislead a reader.
-    if "\\" in candidate or any(
-        char.isspace() or unicodedata.category(char) in _REMOVED_CATEGORIES for char in candidate
-    ):
-        raise _bad_link("The link contains spaces, backslashes or invisible characters.")
-    try:
-        parts = urlsplit(candidate)
-        port = parts.port
-    except ValueError as error:
-        raise _bad_link("The link is not a valid web address.") from error
-    scheme = parts.scheme.lower()
-    if scheme not in _DEFAULT_PORTS:
-        raise _bad_link("Only web links starting with http:// or https:// are accepted.")
-    if "@" in parts.netloc:
-        raise _bad_link("Links must not contain a user name or password.")
-    if not parts.hostname:
-        raise _bad_link("The link has no host name.")
-    host = _normalise_host(parts.hostname)
-    netloc = f"[{host}]" if ":" in host else host
-    if port is not None and port != _DEFAULT_PORTS[scheme]:
-        netloc = f"{netloc}:{port}"
-    normalised = urlunsplit((scheme, netloc, parts.path or "/", parts.query, parts.fragment))
-    if len(normalised) > MAX_LINK_CHARS:
-        raise _bad_link(f"The link is longer than {MAX_LINK_CHARS:,} characters.")
-    return normalised
-
-
-def _bad_link(message: str) -> EvidenceError:
-    return EvidenceError("bad_link", message)
-
-
-def _normalise_host(host: str) -> str:
-    host = unicodedata.normalize("NFC", host).lower().rstrip(".")
-    if ":" in host:
-        try:
-            return str(ipaddress.IPv6Address(host))
-        except ValueError as error:
-            raise _bad_link("The link's host is not a valid address.") from error
-    try:
-        ascii_host = host if host.isascii() else host.encode("idna").decode("ascii")
-    except UnicodeError as error:
-        raise _bad_link("The link's host name is not valid.") from error
-    labels = ascii_host.split(".")
-    if len(ascii_host) > 253 or not all(_HOST_LABEL.fullmatch(label) for label in labels):
-        raise _bad_link("The link's host name is not valid.")
-    return host

@@ -16,7 +16,8 @@ from wtforms import BooleanField, IntegerField, TextAreaField
 from wtforms.validators import InputRequired, Length
 from wtforms.widgets import HiddenInput
 
-from workflow_app.evidence.validation import EvidenceError, validate_link
+from workflow_app.evidence.links import validate_link
+from workflow_app.evidence.validation import EvidenceError
 from workflow_app.workflow.operations import MAX_COMMENT_CHARS, MAX_NARRATIVE_CHARS
 
 # A hint for the browser's file picker only: the store judges every file by its content.

@@ -21,8 +21,9 @@ from state_machines import Action, Actor, State, check, fire
 from workflow_app.accounts.models import User
 from workflow_app.audit.append import AuditActor, append_entry
 from workflow_app.db import write_transaction
+from workflow_app.evidence.links import validate_link
 from workflow_app.evidence.store import EvidenceStore, StoredFile
-from workflow_app.evidence.validation import EvidenceError, validate_link
+from workflow_app.evidence.validation import EvidenceError
 from workflow_app.ops.request_log import log_event
 from workflow_app.workflow.errors import WorkflowFailure
 from workflow_app.workflow.events import AppliedTransition, transition_applied
