@@ -20,8 +20,9 @@ from tests.integration.conftest import PASSWORD, SYSTEM, People
 from tests.integration.workflow_support import act
 from workflow_app.dashboard.queries import (
     budget_by_strategy,
+    plan_activities,
     scope_for,
-    state_summary,
+    summarise_states,
     visible_plans,
 )
 from workflow_app.demo import sample_plan_bytes
@@ -276,7 +277,7 @@ def test_an_actor_without_grants_gets_empty_results_from_sql(app: Flask, people:
         scope = scope_for(db.session, Actor(user_id=0, grants=frozenset()))
         assert scope.unit_ids == frozenset()
         assert visible_plans(db.session, scope) == []
-        summary = state_summary(db.session, seed_id, scope)
+        summary = summarise_states(plan_activities(db.session, seed_id, scope))
         assert (summary.total, summary.met, summary.met_percent) == (0, 0, 0)
         assert set(summary.counts.values()) == {0}
         assert budget_by_strategy(db.session, seed_id, scope) == []

@@ -53,9 +53,6 @@ class AuditFilter:
             return self.action.rstrip("*")
         return None
 
-    def is_empty(self) -> bool:
-        return self == AuditFilter()
-
 
 @dataclass(frozen=True)
 class Page:

@@ -94,11 +94,6 @@ class StateSummary:
         return (self.met * 200 + self.total) // (self.total * 2)
 
 
-def state_summary(session: Session, plan_id: int, scope: Scope) -> StateSummary:
-    """The plan's visible activities by state (the page summarises the rows it loads anyway)."""
-    return summarise_states(plan_activities(session, plan_id, scope))
-
-
 def summarise_states(activities: Sequence[Activity]) -> StateSummary:
     """Counts by state and of targets met, over activities the page has loaded anyway."""
     found: Counter[str] = Counter(activity.state for activity in activities)

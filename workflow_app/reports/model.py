@@ -109,10 +109,6 @@ class ActivityResult:
     def last_certified_at(self) -> datetime | None:
         return self.certifications[-1].certified_at if self.certifications else None
 
-    @property
-    def last_audit_seq(self) -> int | None:
-        return self.certifications[-1].audit_seq if self.certifications else None
-
 
 @dataclass(frozen=True)
 class TacticSection:
