@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app workflow_app
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: install run serve test lint format translations translations-update bench system-deps screenshots
+.PHONY: install run serve test test-fast lint format translations translations-update bench system-deps screenshots
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -55,6 +55,13 @@ test: install system-deps
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/pytest
+
+# While working: ruff, the unit tests and the integration tests on SQLite only (no browser, no
+# PostgreSQL), in about two minutes. `make test` (and CI) still runs everything on both.
+test-fast: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	WORKFLOW_TEST_BACKENDS=sqlite $(BIN)/pytest tests/unit tests/integration
 
 # Regenerates docs/screenshots/ from the browser tests (Thai, SQLite run).
 screenshots: install system-deps

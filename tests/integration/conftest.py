@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 from flask import Flask
-from sqlalchemy import select
+from sqlalchemy import Engine, select
+from sqlalchemy.engine import make_url
 
 from state_machines import Role
 from workflow_app.accounts.models import Unit, User
 from workflow_app.accounts.operations import create_user
 from workflow_app.audit.append import AuditActor
+from workflow_app.db import Base
 from workflow_app.demo import sample_plan_bytes
 from workflow_app.extensions import db
 from workflow_app.plans.importer import parse_plan_bytes
@@ -85,6 +88,85 @@ def seed_people(app: Flask) -> People:
         return People(ids, activities, department.id, secretariat.id, other.id)
 
 
+class SeededState:
+    """The database right after `seed_people`, kept once per backend and put back for every
+    test that asks for `people`: the same rows (audit chain included) and ids as seeding again,
+    without its dozen transactions. SQLite: a copy of the file; PostgreSQL: each table's rows
+    (COPY) and each sequence's position."""
+
+    def __init__(self, app: Flask, people: People) -> None:
+        self.people = people
+        with app.app_context():
+            engine = db.engine
+            self.backend = engine.dialect.name
+            if self.backend == "sqlite":
+                with engine.connect() as conn:
+                    conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+                self.file = Path(engine.url.database or "").read_bytes()
+            else:
+                self.tables, self.sequences = self._copy_out(engine)
+
+    @staticmethod
+    def _copy_out(engine: Engine) -> tuple[dict[str, bytes], dict[str, int]]:
+        raw = engine.raw_connection()
+        try:
+            driver = raw.driver_connection
+            tables = {}
+            for table in Base.metadata.sorted_tables:
+                with driver.cursor().copy(f'COPY "{table.name}" TO STDOUT') as copy:
+                    tables[table.name] = b"".join(bytes(chunk) for chunk in copy)
+            sequences = {
+                name: value
+                for name, value in driver.execute(
+                    "SELECT sequencename, last_value FROM pg_sequences"
+                    " WHERE schemaname = 'public' AND last_value IS NOT NULL"
+                )
+            }
+            driver.rollback()
+        finally:
+            raw.close()
+        return tables, sequences
+
+    def restore(self, app: Flask) -> People:
+        """Into the (empty) database of `app`, which has no connection open yet."""
+        with app.app_context():
+            engine = db.engine
+            if self.backend == "sqlite":
+                engine.dispose()
+                path = Path(engine.url.database or "")
+                for leftover in (
+                    path.with_name(path.name + "-wal"),
+                    path.with_name(path.name + "-shm"),
+                ):
+                    leftover.unlink(missing_ok=True)
+                path.write_bytes(self.file)
+                return self.people
+            raw = engine.raw_connection()
+            try:
+                driver = raw.driver_connection
+                with driver.cursor() as cursor:
+                    cursor.execute("SET LOCAL session_replication_role = replica")
+                    cursor.execute("DELETE FROM audit_chain_head")
+                    for name, rows in self.tables.items():
+                        with cursor.copy(f'COPY "{name}" FROM STDIN') as copy:
+                            copy.write(rows)
+                    for name, value in self.sequences.items():
+                        cursor.execute("SELECT setval(%s, %s)", (name, value))
+                driver.commit()
+            finally:
+                raw.close()
+        return self.people
+
+
+_SEEDED: dict[str, SeededState] = {}
+
+
 @pytest.fixture
 def people(app: Flask) -> People:
-    return seed_people(app)
+    """The seed plan and one account per duty (see ACCOUNTS), as `seed_people` makes them."""
+    backend = make_url(app.config["SQLALCHEMY_DATABASE_URI"]).get_backend_name()
+    if backend in _SEEDED:
+        return _SEEDED[backend].restore(app)
+    people = seed_people(app)
+    _SEEDED[backend] = SeededState(app, people)
+    return people
