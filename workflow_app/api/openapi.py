@@ -21,6 +21,13 @@ from workflow_app.api.openapi_schemas import (
     json_response,
     ref,
 )
+from workflow_app.auditors.paging import MAX_LIMIT, MAX_SEQ
+from workflow_app.db import MAX_ID
+
+
+def _integer_in(low: int, high: int) -> dict[str, Any]:
+    return {"type": "integer", "minimum": low, "maximum": high}
+
 
 _ACTIVITY_ID = id_parameter("activity_id", "activity")
 _AUTHENTICATED = errors(401, 403, 404)
@@ -135,27 +142,42 @@ _PATHS: dict[str, Any] = {
         "get": {
             "operationId": "listAuditEntries",
             "summary": "Audit entries, newest first, with filters and keyset pagination.",
-            "description": "Auditors and administrators only. Unknown or repeated parameters: 422.",
+            "description": (
+                "Auditors and administrators only. Unknown or repeated parameters, dates that "
+                "cannot be read, and after_seq with before_seq: 422 naming each parameter."
+            ),
             "parameters": [
                 {
                     "name": name,
                     "in": "query",
                     "required": False,
-                    "schema": {"type": kind},
+                    "schema": schema,
                     "description": text,
                 }
-                for name, kind, text in (
-                    ("activity", "integer", "activity id"),
-                    ("plan", "integer", "plan id"),
-                    ("level", "integer", "level number"),
-                    ("actor", "string", "username or user id"),
-                    ("action", "string", "exact action, or a prefix ending in '.' or '*'"),
-                    ("from", "string", "start time (ISO, or day/month/B.E. year; Bangkok)"),
-                    ("to", "string", "end time (inclusive)"),
-                    ("after_seq", "integer", "newer than this seq"),
-                    ("before_seq", "integer", "older than this seq"),
-                    ("limit", "integer", "page size, at most 500"),
-                    ("order", "string", "desc (default) or asc"),
+                for name, schema, text in (
+                    ("activity", STRING, "activity id, or code (with plan when several share it)"),
+                    ("plan", _integer_in(0, MAX_ID), "plan id"),
+                    ("level", _integer_in(0, 1000), "level number"),
+                    ("actor", {"type": "string", "maxLength": 120}, "username or user id"),
+                    (
+                        "action",
+                        {"type": "string", "maxLength": 60, "pattern": r"^[\w.:*-]+$"},
+                        "exact action, or a prefix ending in '.' or '*'",
+                    ),
+                    ("from", STRING, "start time (ISO, or day/month/B.E. year; Bangkok)"),
+                    ("to", STRING, "end time (inclusive)"),
+                    (
+                        "after_seq",
+                        _integer_in(0, MAX_SEQ),
+                        "newer than this seq",
+                    ),
+                    (
+                        "before_seq",
+                        _integer_in(0, MAX_SEQ),
+                        "older than this seq",
+                    ),
+                    ("limit", _integer_in(1, MAX_LIMIT), "page size"),
+                    ("order", {"type": "string", "enum": ["desc", "asc"]}, "desc (default) or asc"),
                 )
             ],
             "responses": {
