@@ -4,7 +4,8 @@
 
 Sections: 1 engine transitions vs raw driver and ORM (SQLite FULL, PostgreSQL); 2 PostgreSQL
 with 1..8 worker processes vs the bare locked transaction; 3 `audit verify` on a large log vs
-bare re-hashing; 4 HTTP with gunicorn and wrk vs /livez; 5 plan import vs read+sha256.
+bare re-hashing; 4 HTTP with gunicorn and wrk vs /livez; 5 plan import vs read+sha256;
+6 a transition with the mail server hanging vs with no mail configured.
 
 Every figure is a ratio against a baseline measured in the same run (the machine is shared and
 noisy): absolute numbers are printed for orientation only. Needs PostgreSQL (BENCH_DATABASE_URL,
@@ -47,7 +48,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="small data, short runs (~4 min)")
     parser.add_argument(
-        "--sections", default="1,2,3,4,5", help="comma-separated sections to run (default all)"
+        "--sections", default="1,2,3,4,5,6", help="comma-separated sections to run (default all)"
     )
     parser.add_argument(
         "--entries", type=int, help="audit entries of the large dataset (default 1,000,000)"
@@ -187,6 +188,7 @@ def main(argv: list[str]) -> int:
             log(problem)
 
     import engine
+    import notifications
     import plan_import
 
     sections: list[Section] = []
@@ -206,12 +208,19 @@ def main(argv: list[str]) -> int:
                 lambda: engine.section2(quick=args.quick, postgres=pg, levels=levels),
             )
         )
+    if "6" in wanted:
+        sections.append(
+            guarded(
+                "6. notifications",
+                lambda: notifications.measure(quick=args.quick, postgres=pg),
+            )
+        )
     if wanted & {"3", "4"}:
         sections.extend(large_dataset_sections(args, wanted, pg, redis))
     if "3" in wanted:
         sections.append(guarded("3. audit verify (SQLite)", lambda: sqlite_verify_section(args)))
 
-    order = {"1": 0, "2": 1, "3": 2, "4": 3, "5": 4}
+    order = {"1": 0, "2": 1, "3": 2, "4": 3, "5": 4, "6": 5}
     rows = sorted(
         (row for section in sections for row in section.rows),
         key=lambda row: order.get(row.section[:1], 9),

@@ -45,7 +45,7 @@ GRANT USAGE ON SCHEMA public TO :"app_role";
 GRANT SELECT, INSERT, UPDATE, DELETE ON TABLE
     units, users, role_assignments, api_tokens,
     plans, strategies, tactics, activities, activity_levels,
-    submissions, evidence_items, workflow_decisions, outbox_jobs
+    submissions, evidence_items, workflow_decisions, outbox_jobs, outbox_cursors
     TO :"app_role";
 
 -- The single row that serialises appenders: read, and update under SELECT ... FOR UPDATE.

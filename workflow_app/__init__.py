@@ -45,9 +45,6 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     formatting.register(app)
     context.register(app)
-    from workflow_app import notifications
-
-    notifications.register(app)
     errors.register(app)
     security.register(app)
     request_log.register(app)

@@ -82,6 +82,9 @@ def load_config(instance_path: Path, overrides: dict[str, Any] | None = None) ->
         "WORKFLOW_OUTBOX_POLL_SECONDS": float(env.get("WORKFLOW_OUTBOX_POLL_SECONDS") or 1),
         "WORKFLOW_OUTBOX_MAX_ATTEMPTS": int(env.get("WORKFLOW_OUTBOX_MAX_ATTEMPTS") or 8),
         "WORKFLOW_OUTBOX_RETRY_SECONDS": float(env.get("WORKFLOW_OUTBOX_RETRY_SECONDS") or 30),
+        # A transition older than this when the worker reads it is not announced (the worker was
+        # down, or mail was off): the daily digest says what still waits.
+        "WORKFLOW_NOTIFY_MAX_AGE_HOURS": float(env.get("WORKFLOW_NOTIFY_MAX_AGE_HOURS") or 24),
     }
     if overrides:
         config.update(overrides)

@@ -2,7 +2,7 @@
 
 from workflow_app.accounts.models import ApiToken, RoleAssignment, Unit, UnitAncestor, User
 from workflow_app.audit.models import AuditChainHead, AuditCheckpoint, AuditEntry, AuditKey
-from workflow_app.outbox.models import OutboxJob
+from workflow_app.outbox.models import OutboxCursor, OutboxJob
 from workflow_app.plans.models import Activity, ActivityLevel, Plan, Strategy, Tactic
 from workflow_app.workflow.models import EvidenceItem, Submission, WorkflowDecision
 
@@ -15,6 +15,7 @@ __all__ = [
     "AuditEntry",
     "AuditKey",
     "EvidenceItem",
+    "OutboxCursor",
     "OutboxJob",
     "Plan",
     "RoleAssignment",

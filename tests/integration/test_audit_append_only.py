@@ -67,7 +67,7 @@ APP_ROLE_GRANTS: tuple[str, ...] = (
     "GRANT SELECT, INSERT, UPDATE, DELETE ON TABLE"
     " units, users, role_assignments, api_tokens,"
     " plans, strategies, tactics, activities, activity_levels,"
-    " submissions, evidence_items, workflow_decisions, outbox_jobs"
+    " submissions, evidence_items, workflow_decisions, outbox_jobs, outbox_cursors"
     " TO {role}",
     "GRANT SELECT, UPDATE ON TABLE audit_chain_head TO {role}",
     # Written only by the database's trigger, which runs with the owner's rights (0008): unit

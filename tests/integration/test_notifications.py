@@ -22,8 +22,7 @@ from tests.integration.workflow_support import act, activity
 from workflow_app.audit.models import AuditEntry
 from workflow_app.extensions import db
 from workflow_app.models_base import utcnow
-from workflow_app.notifications.jobs import HANDLERS, MAIL_JOB
-from workflow_app.notifications.recording import TRANSITION_JOB
+from workflow_app.notifications.jobs import FEEDERS, HANDLERS, MAIL_JOB
 from workflow_app.outbox.models import OutboxJob
 from workflow_app.outbox.queue import failed_jobs
 from workflow_app.outbox.worker import work_once
@@ -70,7 +69,7 @@ def _mail_config(app: Flask, port: int) -> None:
 
 def deliver(app: Flask) -> int:
     """What `flask notify worker --once` does: run every job that is due."""
-    return work_once(app, HANDLERS)
+    return work_once(app, HANDLERS, FEEDERS)
 
 
 def jobs(kind: str) -> list[OutboxJob]:
@@ -133,7 +132,7 @@ def test_transitions_reach_the_right_people_only(
     deliver(app_ctx)
     assert box.to() == _addr("officer")
     # Every message once, each with its own Message-ID; every job done.
-    assert all(job.status == "done" for job in jobs(MAIL_JOB) + jobs(TRANSITION_JOB))
+    assert all(job.status == "done" for job in jobs(MAIL_JOB))
     assert "ได้รับการรับรองแล้ว" in str(box.messages[0]["Subject"])
 
 
@@ -141,7 +140,7 @@ def test_no_mail_server_means_no_notifications(app_ctx: Flask, people: People) -
     _addresses(people)
     app_ctx.config["MAIL_SERVER"] = None
     assert act(people, "officer", "1.1.1", "submit").to_state == "submitted"
-    assert jobs(TRANSITION_JOB) == [] and deliver(app_ctx) == 0
+    assert deliver(app_ctx) == 0 and jobs(MAIL_JOB) == []
 
 
 def test_a_failing_smtp_server_is_retried_then_reported(
@@ -178,6 +177,7 @@ def test_daily_digest(app_ctx: Flask, people: People, inbox: tuple[Inbox, int]) 
     act(people, "reviewer", codes[1], "forward")  # waits for heads
     act(people, "officer", codes[2], "submit")
     act(people, "reviewer", codes[2], "return")  # waits for the officer
+    deliver(app_ctx)  # notifications are off: the worker reads past these, announcing nothing
     _addresses(people)
     _mail_config(app_ctx, port)
 
@@ -293,10 +293,42 @@ def test_prune_forgets_old_finished_jobs_only(
     _mail_config(app_ctx, port)
     act(people, "officer", "1.1.1", "submit")
     deliver(app_ctx)
-    kept = len(jobs(MAIL_JOB)) + len(jobs(TRANSITION_JOB))
+    kept = len(jobs(MAIL_JOB))
     runner = app_ctx.test_cli_runner()
     assert "0 finished jobs removed" in runner.invoke(args=["notify", "prune"]).output
     db.session.execute(update(OutboxJob).values(finished_at=utcnow() - timedelta(days=91)))
     db.session.commit()
     assert f"{kept} finished jobs removed" in runner.invoke(args=["notify", "prune"]).output
     assert jobs(MAIL_JOB) == []
+
+
+def test_stale_requests_to_act_are_not_sent(
+    app_ctx: Flask, people: People, inbox: tuple[Inbox, int]
+) -> None:
+    """The worker reads the decisions in order; a request to act that the activity has moved
+    past (submitted, then forwarded before the worker looked) is not sent, news still is."""
+    box, port = inbox
+    _addresses(people)
+    _mail_config(app_ctx, port)
+    act(people, "officer", "1.1.1", "submit")
+    act(people, "reviewer", "1.1.1", "forward")
+    deliver(app_ctx)
+    assert box.to() == _addr("head", "head2", "multi")  # the forward only
+    box.messages.clear()
+    act(people, "head", "1.1.1", "return", comment="เพิ่มภาพ")
+    act(people, "officer", "1.1.1", "submit")
+    deliver(app_ctx)
+    # The return is news for the officer whatever follows; the new submission asks reviewers.
+    assert box.to() == _addr("multi", "officer", "reviewer", "reviewer2")
+
+
+def test_transitions_older_than_the_limit_are_not_announced(
+    app_ctx: Flask, people: People, inbox: tuple[Inbox, int]
+) -> None:
+    box, port = inbox
+    _addresses(people)
+    _mail_config(app_ctx, port)
+    app_ctx.config["WORKFLOW_NOTIFY_MAX_AGE_HOURS"] = 0  # everything is "too old" at once
+    act(people, "officer", "1.1.1", "submit")
+    deliver(app_ctx)
+    assert box.messages == [] and jobs(MAIL_JOB) == []

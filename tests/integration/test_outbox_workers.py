@@ -27,8 +27,7 @@ from state_machines import Action
 from tests.integration.conftest import People
 from tests.integration.workflow_support import act
 from workflow_app.extensions import db
-from workflow_app.notifications.jobs import HANDLERS, MAIL_JOB
-from workflow_app.notifications.recording import TRANSITION_JOB
+from workflow_app.notifications.jobs import FEEDERS, HANDLERS, MAIL_JOB
 from workflow_app.outbox.models import OutboxJob
 from workflow_app.outbox.worker import work_once
 from workflow_app.workflow.errors import WorkflowFailure
@@ -194,7 +193,7 @@ def test_a_transition_never_waits_for_a_hanging_mail_server(app_ctx: Flask, peop
         app_ctx.config["MAIL_TIMEOUT_SECONDS"] = 1
         act(people, "officer", "1.1.1", Action.SUBMIT)
         assert accepted == []  # not one connection from the transition: nothing to wait for
-        work_once(app_ctx, HANDLERS)  # the worker meets the hanging server instead
+        work_once(app_ctx, HANDLERS, FEEDERS)  # the worker meets the hanging server instead
         assert accepted
         db.session.rollback()
         pending = db.session.scalars(select(OutboxJob).where(OutboxJob.kind == MAIL_JOB)).all()
@@ -208,8 +207,9 @@ def test_a_transition_never_waits_for_a_hanging_mail_server(app_ctx: Flask, peop
         listener.close()
 
 
-def test_a_failed_transition_records_no_notification(app_ctx: Flask, people: People) -> None:
-    """The job is written in the transition's transaction: when that fails, so does the job."""
+def test_a_failed_transition_announces_nothing(app_ctx: Flask, people: People) -> None:
+    """Notifications read the decision a transition commits: when the transition fails, there
+    is no decision and nothing is announced; when it succeeds, its people are told."""
     give_addresses(people)
     configure_mail(app_ctx, free_port())
 
@@ -224,10 +224,14 @@ def test_a_failed_transition_records_no_notification(app_ctx: Flask, people: Peo
     finally:
         event.remove(db.engine, "before_cursor_execute", refuse_decision)
     db.session.rollback()
+    work_once(app_ctx, HANDLERS, FEEDERS)
     assert db.session.scalars(select(OutboxJob)).all() == []
     act(people, "officer", "1.1.1", Action.SUBMIT)
-    kinds = [job.kind for job in db.session.scalars(select(OutboxJob))]
-    assert kinds == [TRANSITION_JOB]
+    app_ctx.config["WORKFLOW_OUTBOX_MAX_ATTEMPTS"] = 1  # nothing listens: fail at once
+    work_once(app_ctx, HANDLERS, FEEDERS)
+    db.session.rollback()
+    told = sorted(job.payload["to"] for job in db.session.scalars(select(OutboxJob)))
+    assert told == sorted(f"{name}@example.go.th" for name in ("multi", "reviewer", "reviewer2"))
 
 
 def test_every_message_arrives_once_through_a_dead_server_and_a_killed_worker(

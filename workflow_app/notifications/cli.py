@@ -13,7 +13,7 @@ from workflow_app.db import write_transaction
 from workflow_app.extensions import db
 from workflow_app.models_base import utcnow
 from workflow_app.notifications.digest import build_digests, digest_message
-from workflow_app.notifications.jobs import HANDLERS, queue_mail
+from workflow_app.notifications.jobs import FEEDERS, HANDLERS, queue_mail
 from workflow_app.notifications.mailer import MailSettings
 from workflow_app.outbox.queue import prune
 from workflow_app.outbox.worker import stop_on_signals, work_forever, work_once
@@ -30,12 +30,12 @@ def worker_command(once: bool) -> None:
     SIGTERM or Ctrl-C lets the current job finish, then stops."""
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     if once:
-        click.echo(f"worker: {work_once(app, HANDLERS)} jobs run")
+        click.echo(f"worker: {work_once(app, HANDLERS, FEEDERS)} jobs run")
         return
     if not app.config.get("MAIL_SERVER"):
         click.echo("worker: MAIL_SERVER is not set; no notification is queued until it is")
     click.echo("worker: delivering outbox jobs (stop with Ctrl-C)")
-    work_forever(app, HANDLERS, stop_on_signals())
+    work_forever(app, HANDLERS, stop_on_signals(), FEEDERS)
 
 
 @notify_cli.command("prune")

@@ -34,6 +34,25 @@ class ClaimedJob:
     attempts: int  # this claim included
 
 
+def _insert_statement(dialect: str, *, dedupe: bool) -> Any:
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    statement = insert(_JOBS)
+    if dedupe:
+        statement = statement.on_conflict_do_nothing(index_elements=["dedupe_key"])
+    # RETURNING says whether a row went in (a skipped conflict returns none); rowcount does not
+    # tell on every driver.
+    return statement.returning(_JOBS.c.id)
+
+
+# Built once per dialect and kind: a transition enqueues on its hot path, and building the
+# statement costs more than running it.
+_INSERTS = {
+    (dialect, dedupe): _insert_statement(dialect, dedupe=dedupe)
+    for dialect in ("postgresql", "sqlite")
+    for dedupe in (False, True)
+}
+
+
 def enqueue(
     session: Session,
     kind: str,
@@ -44,23 +63,19 @@ def enqueue(
 ) -> bool:
     """Add a job inside the caller's transaction; with `dedupe_key`, at most one such job ever
     exists (a second enqueue with the same key does nothing). True when a job was added."""
+    moment = utcnow()
+    connection = session.connection()
+    statement = _INSERTS[(connection.dialect.name, dedupe_key is not None)]
     values = {
         "kind": kind,
         "payload": payload,
         "dedupe_key": dedupe_key,
         "status": "pending",
         "attempts": 0,
-        "run_after": run_after or utcnow(),
-        "created_at": utcnow(),
+        "run_after": run_after or moment,
+        "created_at": moment,
     }
-    dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    statement = insert(_JOBS).values(**values)
-    if dedupe_key is not None:
-        statement = statement.on_conflict_do_nothing(index_elements=["dedupe_key"])
-    # RETURNING says whether a row went in (a skipped conflict returns none); rowcount does
-    # not tell on every driver.
-    return session.execute(statement.returning(_JOBS.c.id)).first() is not None
+    return connection.execute(statement, values).first() is not None
 
 
 def _due_condition(moment: datetime) -> Any:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import signal
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from types import FrameType
@@ -26,6 +26,8 @@ from workflow_app.outbox import queue
 from workflow_app.outbox.queue import ClaimedJob
 
 Handler = Callable[[Session, ClaimedJob], None]
+# Reads new records after its cursor and makes jobs of them; returns how many it read.
+Feeder = Callable[[Session], int]
 
 
 class PermanentFailure(Exception):
@@ -76,30 +78,54 @@ def run_job(session: Session, job: ClaimedJob, handler: Handler, settings: Worke
     return "done"
 
 
-def work_once(app: Flask, handlers: Mapping[str, Handler]) -> int:
-    """Run every job that is due now; returns how many were run."""
+def _feed(session: Session, feeders: Sequence[Feeder]) -> int:
+    read = 0
+    for feeder in feeders:
+        try:
+            read += feeder(session)
+        except Exception as error:  # rolled back, cursor unmoved: read again next time
+            session.rollback()
+            text = f"{type(error).__name__}: {error}"
+            log_event("feed_failed", feeder=feeder.__name__, error=text)
+    return read
+
+
+def work_once(app: Flask, handlers: Mapping[str, Handler], feeders: Sequence[Feeder] = ()) -> int:
+    """Feed and run every job that is due now, until nothing is left; returns how many jobs
+    were run."""
     settings = WorkerSettings.from_config(app.config)
     count = 0
     with app.app_context():
         session = db.session
         try:
-            while (job := queue.claim(session, lease=settings.lease)) is not None:
-                handler = handlers.get(job.kind)
-                if handler is None:
-                    queue.fail(session, job.id, f"no handler for jobs of kind {job.kind!r}")
-                    continue
-                run_job(session, job, handler, settings)
-                count += 1
+            while True:
+                fed = _feed(session, feeders)
+                ran = 0
+                while (job := queue.claim(session, lease=settings.lease)) is not None:
+                    handler = handlers.get(job.kind)
+                    if handler is None:
+                        queue.fail(session, job.id, f"no handler for jobs of kind {job.kind!r}")
+                        continue
+                    run_job(session, job, handler, settings)
+                    ran += 1
+                count += ran
+                if not fed and not ran:
+                    break
         finally:
             db.session.remove()
     return count
 
 
-def work_forever(app: Flask, handlers: Mapping[str, Handler], stop: threading.Event) -> None:
-    """Poll for due jobs until `stop` is set (SIGTERM and SIGINT set it)."""
+def work_forever(
+    app: Flask,
+    handlers: Mapping[str, Handler],
+    stop: threading.Event,
+    feeders: Sequence[Feeder] = (),
+) -> None:
+    """Poll for new records and due jobs until `stop` is set (SIGTERM and SIGINT set it)."""
     settings = WorkerSettings.from_config(app.config)
     while not stop.is_set():
-        if work_once(app, handlers) == 0:
+        if work_once(app, handlers, feeders) == 0:
             stop.wait(settings.poll_seconds)
 
 

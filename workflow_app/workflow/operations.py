@@ -26,7 +26,6 @@ from workflow_app.evidence.store import EvidenceStore, StoredFile
 from workflow_app.evidence.validation import EvidenceError
 from workflow_app.ops.request_log import log_event
 from workflow_app.workflow.errors import WorkflowFailure
-from workflow_app.workflow.events import AppliedTransition, transition_applied
 from workflow_app.workflow.rows import (
     ActivityState,
     certified_submission_id,
@@ -358,23 +357,6 @@ def _apply(
         to_state=activity.state,
         created_at=entry.recorded_at,
         audit_seq=entry.seq,
-    )
-    # Receivers record their follow-ups in this transaction (see workflow.events).
-    transition_applied.send(
-        session,
-        transition=AppliedTransition(
-            activity_id=activity.id,
-            action=action,
-            level=level,
-            from_state=from_state,
-            to_state=activity.state,
-            version=activity.version,
-            submission_id=submission_id,
-            submitted_by=who.user_id if action is Action.SUBMIT else activity.submitted_by,
-            actor_id=who.user_id,
-            comment=inputs.comment or "",
-            audit_seq=entry.seq,
-        ),
     )
     return ActionOutcome(
         activity_id=activity.id,
