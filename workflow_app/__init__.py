@@ -41,8 +41,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     _register_blueprints(app)
     _register_cli(app)
     from workflow_app.ops import request_log
-    from workflow_app.web import context, errors, formatting, security
+    from workflow_app.web import context, errors, formatting, security, transactions
 
+    transactions.register(app)
     formatting.register(app)
     context.register(app)
     errors.register(app)

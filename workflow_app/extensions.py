@@ -12,7 +12,7 @@ from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
 
-from workflow_app.db import Base
+from workflow_app.db import Base, RequestSession
 from workflow_app.web.i18n import RequestCachedDomain
 
 
@@ -22,7 +22,7 @@ class _Babel(Babel):
         return RequestCachedDomain(domain=self.domain)
 
 
-db = SQLAlchemy(model_class=Base)
+db = SQLAlchemy(model_class=Base, session_options={"class_": RequestSession})
 migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()

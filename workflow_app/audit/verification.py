@@ -24,6 +24,7 @@ from tools.verify_audit import (
 from workflow_app.audit.canonical import format_time
 from workflow_app.audit.checkpoints import stored_checkpoints
 from workflow_app.audit.models import AuditEntry, AuditKey
+from workflow_app.db import transaction_connection
 from workflow_app.models_base import utcnow
 
 # Rows per fetch: the fastest of 1,000-10,000 on PostgreSQL, and about 1 MB held at a time.
@@ -61,7 +62,7 @@ def entry_rows(session: Session) -> Iterator[Iterator[EntryRow]]:
     The rows are the driver's own tuples, read through its cursor: an ORM or Core row object per
     entry used to cost more than hashing it (verify_entries takes the tuples as they are).
     """
-    connection = session.connection()
+    connection = transaction_connection(session)
     cursor = _streaming_cursor(connection.connection.driver_connection, connection.dialect.driver)
     try:
         cursor.execute(_entries_sql(connection.dialect))

@@ -14,7 +14,7 @@ from __future__ import annotations
 import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 
 from markupsafe import Markup, escape
 
@@ -65,13 +65,14 @@ def _attr_name(name: str) -> str:
     return name.rstrip("_").replace("_", "-")
 
 
-def _attr_value(value: object) -> str:
-    # Numbers need no escaping, and a chart is mostly numbers.
-    return str(value) if isinstance(value, int | float) else escape(str(value))
-
-
 def _attrs(**values: object) -> str:
-    return " ".join(f'{_attr_name(name)}="{_attr_value(value)}"' for name, value in values.items())
+    # Numbers need no escaping, and a chart is mostly numbers.
+    return " ".join(
+        [
+            f'{_attr_name(name)}="{value if isinstance(value, int | float) else escape(value)}"'
+            for name, value in values.items()
+        ]
+    )
 
 
 def _spacing_width(char: str) -> float:
@@ -79,6 +80,7 @@ def _spacing_width(char: str) -> float:
     return 0.0 if unicodedata.category(char) in ("Mn", "Me", "Cf") else 1.0
 
 
+@lru_cache(maxsize=4096)  # the same activities' labels, page after page
 def fit_label(text: str, width: float, font_size: float = LABEL_SIZE) -> str:
     """`text`, shortened with an ellipsis to fit `width`; never ends on a lone Thai mark."""
     text = " ".join(text.split())
@@ -121,18 +123,40 @@ def _svg(chart_id: str, title: str, description: str, height: int, body: list[st
 
 
 def _text(
-    x: float, y: float, text: str, *, size: int, fill: str = TEXT_FILL, **extra: object
+    x: float,
+    y: float,
+    text: str,
+    *,
+    size: int,
+    fill: str = TEXT_FILL,
+    text_anchor: str | None = None,
+    font_weight: str | None = None,
 ) -> str:
-    attributes = _attrs(x=x, y=y, font_size=size, fill=fill, **extra)
-    return f"<text {attributes}>{escape(text)}</text>"
+    # The elements below are written out rather than built by `_attrs`: a dashboard draws a
+    # hundred of them, and their attributes are numbers and this module's constants.
+    anchor = "" if text_anchor is None else f' text-anchor="{text_anchor}"'
+    weight = "" if font_weight is None else f' font-weight="{font_weight}"'
+    return (
+        f'<text x="{x}" y="{y}" font-size="{size}" fill="{fill}"{anchor}{weight}>'
+        f"{escape(text)}</text>"
+    )
 
 
 def _line(x1: float, y1: float, x2: float, y2: float, stroke: str, width: int) -> str:
-    return f"<line {_attrs(x1=x1, y1=y1, x2=x2, y2=y2, stroke=stroke, stroke_width=width)}/>"
+    return (
+        f'<line x1="{x1}" y1="{y1}" x2="{x2}" y2="{y2}" stroke="{stroke}" stroke-width="{width}"/>'
+    )
 
 
-def _rect(x: float, y: float, width: float, height: float, fill: str, **extra: object) -> str:
-    return f"<rect {_attrs(x=x, y=y, width=round(width, 2), height=height, fill=fill, **extra)}/>"
+def _rect(x: float, y: float, width: float, height: float, fill: str, rx: int | None = None) -> str:
+    corner = "" if rx is None else f' rx="{rx}"'
+    return (
+        f'<rect x="{x}" y="{y}" width="{round(width, 2)}" height="{height}" fill="{fill}"{corner}/>'
+    )
+
+
+def _row_group(index: int) -> str:
+    return f'<g class="chart-row" data-row="{index}">'
 
 
 def progress_chart(
@@ -171,7 +195,7 @@ def progress_chart(
         bar_y = label_y + 8
         fill = MET_FILL if row.met else PROGRESS_FILL
         target_x = round(min(row.target, scale_max) * unit, 2)
-        body.append(f"<g {_attrs(class_='chart-row', data_row=index)}>")
+        body.append(_row_group(index))
         body.append(f"<title>{escape(row.label)}: {escape(row.value_text)}</title>")
         body.append(_text(0, label_y, fit_label(row.label, WIDTH), size=LABEL_SIZE))
         body.append(_rect(0, bar_y, row.levels * unit, BAR_HEIGHT, TRACK_FILL, rx=2))
@@ -219,7 +243,7 @@ def bar_chart(
     for index, row in enumerate(rows):
         label_y = y + LABEL_SIZE
         bar_y = label_y + 8
-        body.append(f"<g {_attrs(class_='chart-row', data_row=index)}>")
+        body.append(_row_group(index))
         body.append(f"<title>{escape(row.label)}: {escape(row.value_text)}</title>")
         body.append(_text(0, label_y, fit_label(row.label, WIDTH), size=LABEL_SIZE))
         body.append(_rect(0, bar_y, bar_width, BAR_HEIGHT, TRACK_FILL, rx=2))

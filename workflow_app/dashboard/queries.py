@@ -18,7 +18,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any, NamedTuple
 
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session, load_only
 
 from state_machines import Actor, State, may_view_activity
@@ -119,25 +119,27 @@ class StrategyBudget:
         return None if self.budget_satang is None else Decimal(self.budget_satang) / 100
 
 
-_BUDGETS = (
-    select(
-        Strategy.number, Strategy.title, func.count(Activity.id), func.sum(Activity.budget_satang)
-    )
-    .join(Tactic, Tactic.strategy_id == Strategy.id)
-    .join(Activity, Activity.tactic_id == Tactic.id)
-    .where(Strategy.plan_id == bindparam("plan_id"), _IN_SCOPE)
-    .group_by(Strategy.id, Strategy.position, Strategy.number, Strategy.title)
-    .order_by(Strategy.position)
-)
+class StrategyHeading(NamedTuple):
+    position: int
+    number: int
+    title: str
 
 
-def budget_by_strategy(session: Session, plan_id: int, scope: Scope) -> list[StrategyBudget]:
-    """Budget per strategy over the visible activities, in document order."""
-    rows = session.execute(_BUDGETS, scope.params(plan_id=plan_id)).all()
-    # PostgreSQL sums BIGINT as NUMERIC (Decimal), SQLite as int: satang are whole either way.
+def budgets_by_strategy(
+    placed: Sequence[tuple[Activity, StrategyHeading]],
+) -> list[StrategyBudget]:
+    """Budget per strategy over the activities given (the visible ones), in document order.
+
+    Summed here from the rows the page loads anyway, rather than by a query of its own."""
+    totals: dict[StrategyHeading, list[Any]] = {}
+    for activity, strategy in placed:
+        entry = totals.setdefault(strategy, [0, None])
+        entry[0] += 1
+        if activity.budget_satang is not None:
+            entry[1] = (entry[1] or 0) + activity.budget_satang
     return [
-        StrategyBudget(number, title, int(count), None if total is None else int(total))
-        for number, title, count, total in rows
+        StrategyBudget(strategy.number, strategy.title, count, total)
+        for strategy, (count, total) in sorted(totals.items())
     ]
 
 
@@ -160,7 +162,9 @@ class ActivityRow:
 
 
 _PLAN_ACTIVITIES = (
-    select(Activity)
+    select(Activity, Strategy.position, Strategy.number, Strategy.title)
+    .join(Tactic, Tactic.id == Activity.tactic_id)
+    .join(Strategy, Strategy.id == Tactic.strategy_id)
     .where(Activity.plan_id == bindparam("plan_id"), _IN_SCOPE)
     # Only what the page shows: the long JSON columns stay in the database.
     .options(
@@ -175,6 +179,7 @@ _PLAN_ACTIVITIES = (
             Activity.state,
             Activity.quarter_mask,
             Activity.unit_id,
+            Activity.budget_satang,
             raiseload=True,
         )
     )
@@ -182,8 +187,12 @@ _PLAN_ACTIVITIES = (
 )
 
 
-def plan_activities(session: Session, plan_id: int, scope: Scope) -> list[Activity]:
-    return list(session.scalars(_PLAN_ACTIVITIES, scope.params(plan_id=plan_id)))
+def plan_activities(
+    session: Session, plan_id: int, scope: Scope
+) -> list[tuple[Activity, StrategyHeading]]:
+    """The plan's visible activities in document order, each with its strategy's heading."""
+    rows = session.execute(_PLAN_ACTIVITIES, scope.params(plan_id=plan_id))
+    return [(activity, StrategyHeading(*strategy)) for activity, *strategy in rows]
 
 
 @dataclass(frozen=True)
@@ -223,7 +232,8 @@ class Dashboard:
 
 def load_dashboard(session: Session, plan: PlanChoice, scope: Scope, today: date) -> Dashboard:
     year = plan.fiscal_year
-    activities = plan_activities(session, plan.id, scope)
+    placed = plan_activities(session, plan.id, scope)
+    activities = [activity for activity, _strategy in placed]
     rows = [
         ActivityRow(
             activity=activity,
@@ -243,6 +253,6 @@ def load_dashboard(session: Session, plan: PlanChoice, scope: Scope, today: date
         today=today,
         rows=rows,
         states=summarise_states(activities),
-        budgets=budget_by_strategy(session, plan.id, scope),
+        budgets=budgets_by_strategy(placed),
         current_quarter=current_quarter,
     )

@@ -142,46 +142,47 @@ _DECISION_COLUMNS = (
 )
 
 
-def _statements(by_activity: bool) -> tuple[Select, Select, Select]:  # type: ignore[type-arg]
+def _statements(by_activity: bool) -> tuple[Select, Select]:  # type: ignore[type-arg]
     key = bindparam("key")
-    submissions = select(*_SUBMISSION_COLUMNS).order_by(_S.c.id)
-    evidence = select(*_EVIDENCE_COLUMNS).order_by(_E.c.submission_id, _E.c.position)
+    # Each submission with its evidence, one row per item (a submission with none: one row of
+    # NULLs): a submission has a handful of items, so repeating its columns costs less than a
+    # second query.
+    submissions = (
+        select(*_SUBMISSION_COLUMNS, *_EVIDENCE_COLUMNS)
+        .outerjoin(_E, _E.c.submission_id == _S.c.id)
+        .order_by(_S.c.id, _E.c.position)
+    )
     decisions = select(*_DECISION_COLUMNS).order_by(_D.c.id)
     if by_activity:
-        return (
-            submissions.where(_S.c.activity_id == key),
-            evidence.join(_S, _S.c.id == _E.c.submission_id).where(_S.c.activity_id == key),
-            decisions.where(_D.c.activity_id == key),
-        )
-    return (
-        submissions.where(_S.c.id == key),
-        evidence.where(_E.c.submission_id == key),
-        decisions.where(_D.c.submission_id == key),
-    )
+        return submissions.where(_S.c.activity_id == key), decisions.where(_D.c.activity_id == key)
+    return submissions.where(_S.c.id == key), decisions.where(_D.c.submission_id == key)
 
 
 _BY_ACTIVITY = _statements(by_activity=True)
 _BY_SUBMISSION = _statements(by_activity=False)
+_EVIDENCE_AT = len(_SUBMISSION_COLUMNS)
 
 
 def _records(
     session: Session,
-    statements: tuple[Select, Select, Select],
-    key: int,  # type: ignore[type-arg]
+    statements: tuple[Select, Select],  # type: ignore[type-arg]
+    key: int,
 ) -> tuple[list[SubmissionRecord], list[DecisionRecord]]:
     """The submissions (with their evidence and decisions) and the decisions with none."""
-    submission_rows = session.execute(statements[0], {"key": key}).all()
-    evidence_rows = session.execute(statements[1], {"key": key}).all()
-    decision_rows = session.execute(statements[2], {"key": key}).all()
+    rows = session.execute(statements[0], {"key": key}).all()
+    decision_rows = session.execute(statements[1], {"key": key}).all()
+    submission_rows = {row.id: row for row in rows}  # first row of each, in id order
     people = people_by_id(
         session,
-        [row.submitted_by_id for row in submission_rows]
-        + [row.forwarded_by_id for row in submission_rows]
+        [row.submitted_by_id for row in submission_rows.values()]
+        + [row.forwarded_by_id for row in submission_rows.values()]
         + [row.actor_id for row in decision_rows],
     )
     evidence: dict[int, list[EvidenceRecord]] = {}
-    for row in evidence_rows:
-        evidence.setdefault(row.submission_id, []).append(EvidenceRecord(*row[1:]))
+    for row in rows:
+        item = row[_EVIDENCE_AT:]
+        if item[1] is not None:  # the item's id: NULL when the submission has none
+            evidence.setdefault(row.id, []).append(EvidenceRecord(*item[1:]))
     decisions: dict[int | None, list[DecisionRecord]] = {}
     for row in decision_rows:
         decisions.setdefault(row.submission_id, []).append(
@@ -210,7 +211,7 @@ def _records(
             evidence=tuple(evidence.get(row.id, ())),
             decisions=tuple(decisions.get(row.id, ())),
         )
-        for row in submission_rows
+        for row in submission_rows.values()
     ]
     return submissions, decisions.get(None, [])
 
