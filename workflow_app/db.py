@@ -16,7 +16,7 @@ from flask_sqlalchemy.session import Session as FlaskSession
 from sqlalchemy import MetaData, event
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DisconnectionError
-from sqlalchemy.orm import DeclarativeBase, ORMExecuteState, Session, scoped_session
+from sqlalchemy.orm import DeclarativeBase, Session, scoped_session
 from sqlalchemy.pool import Pool
 
 # The largest value of PostgreSQL's INTEGER, the type of every id column: a larger id in a URL or
@@ -139,7 +139,25 @@ def _autocommit_engine(engine: Engine) -> Engine:
     proxy = _AUTOCOMMIT.get(engine)
     if proxy is None:
         proxy = _AUTOCOMMIT[engine] = engine.execution_options(isolation_level="AUTOCOMMIT")
+        # Listeners on this proxy are its own: the engine's writers pay nothing for the check.
+        event.listen(proxy, "before_cursor_execute", _refuse_writes_in_autocommit)
     return proxy
+
+
+def _refuse_writes_in_autocommit(
+    _connection: Connection,
+    _cursor: Any,
+    _statement: str,
+    _parameters: Any,
+    context: Any,
+    _many: bool,
+) -> None:
+    if context is not None and (context.isinsert or context.isupdate or context.isdelete):
+        raise ReadOnlyViolation("a read-only request wrote outside write_transaction")
+
+
+class ReadOnlyViolation(RuntimeError):
+    """A write outside `write_transaction` during a read-only request: a programming error."""
 
 
 class RequestSession(FlaskSession):
@@ -149,7 +167,8 @@ class RequestSession(FlaskSession):
     Under READ COMMITTED every statement takes its own snapshot whether or not a transaction is
     open, so a page reads the same either way; without the transaction it saves the BEGIN and
     ROLLBACK round trips, a fifth of a typical page's time. Writes always go through
-    `write_transaction`, which leaves autocommit first; the guards below refuse any other.
+    `write_transaction`, which leaves autocommit first; any other is refused (a flush on both
+    databases, any INSERT, UPDATE or DELETE in autocommit on PostgreSQL).
     """
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -188,19 +207,7 @@ def transaction_connection(session: Session) -> Connection:
     return session.connection()
 
 
-class ReadOnlyViolation(RuntimeError):
-    """A write outside `write_transaction` during a read-only request: a programming error."""
-
-
 @event.listens_for(Session, "before_flush")
 def _refuse_flush_when_reading(session: Session, _context: Any, _instances: Any) -> None:
     if session.info.get(READS_ONLY):
         raise ReadOnlyViolation("a read-only request flushed changes outside write_transaction")
-
-
-@event.listens_for(Session, "do_orm_execute")
-def _refuse_writes_when_reading(state: ORMExecuteState) -> None:
-    if state.session.info.get(READS_ONLY) and (
-        state.is_insert or state.is_update or state.is_delete
-    ):
-        raise ReadOnlyViolation("a read-only request wrote outside write_transaction")
