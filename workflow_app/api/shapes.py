@@ -51,8 +51,8 @@ def decision_json(decision: DecisionRecord) -> dict[str, Any]:
     }
 
 
-def submission_json(submission: SubmissionRecord) -> dict[str, Any]:
-    """A submission as the trail lists it."""
+def _submission_head(submission: SubmissionRecord) -> dict[str, Any]:
+    """What every shape of a submission starts with."""
     return {
         "id": submission.id,
         "level": submission.level,
@@ -60,6 +60,13 @@ def submission_json(submission: SubmissionRecord) -> dict[str, Any]:
         "narrative": submission.narrative,
         "submitted_by": person_json(submission.submitted_by),
         "submitted_at": iso(submission.submitted_at),
+    }
+
+
+def submission_json(submission: SubmissionRecord) -> dict[str, Any]:
+    """A submission as the trail lists it."""
+    return {
+        **_submission_head(submission),
         "publishable": submission.publishable,
         "evidence": [evidence_json(item) for item in submission.evidence],
         "decisions": [decision_json(decision) for decision in submission.decisions],
@@ -72,12 +79,7 @@ def open_submission_json(submission: SubmissionRecord | None) -> dict[str, Any] 
         return None
     returned = submission.last(Action.RETURN) if submission.status == "returned" else None
     return {
-        "id": submission.id,
-        "level": submission.level,
-        "status": submission.status,
-        "narrative": submission.narrative,
-        "submitted_by": person_json(submission.submitted_by),
-        "submitted_at": iso(submission.submitted_at),
+        **_submission_head(submission),
         "forwarded_by": person_json(submission.forwarded_by),
         "evidence": [evidence_json(item) for item in submission.evidence],
         "return_comment": returned.comment if returned else None,

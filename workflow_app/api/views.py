@@ -38,6 +38,7 @@ from workflow_app.extensions import db
 from workflow_app.failure import Failure
 from workflow_app.plans.models import Activity, Plan
 from workflow_app.plans.serialize import activity_dict, load_plan_tree, plan_dict
+from workflow_app.web.security import api_response_headers
 from workflow_app.workflow.activity_record import ActivityRecord, load_activity_record
 from workflow_app.workflow.models import EvidenceItem, Submission
 from workflow_app.workflow.operations import (
@@ -107,14 +108,7 @@ def _authenticate() -> None:
         ) from None
 
 
-@api_bp.after_request
-def _api_headers(response: Response) -> Response:
-    # Answers depend on who asks: no shared cache may keep them.
-    response.headers["Cache-Control"] = "no-store"
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    if response.status_code == 401:
-        response.headers["WWW-Authenticate"] = 'Bearer realm="api"'
-    return response
+api_bp.after_request(api_response_headers)
 
 
 def _user() -> User:

@@ -26,7 +26,6 @@ from workflow_app.accounts.models import User
 from workflow_app.accounts.tokens import bearer_token
 from workflow_app.audit.verification import verify_log
 from workflow_app.auditors.chain import head
-from workflow_app.auditors.paging import page_of_entries
 from workflow_app.auditors.parameters import (
     FILTER_PARAMETERS,
     PAGE_PARAMETERS,
@@ -36,6 +35,7 @@ from workflow_app.auditors.parameters import (
 )
 from workflow_app.extensions import db
 from workflow_app.failure import Failure
+from workflow_app.web.security import api_response_headers
 
 audit_api_bp = Blueprint("audit_api", __name__, url_prefix="/api/v1/audit")
 
@@ -60,14 +60,7 @@ def _authenticate() -> None:
         )
 
 
-@audit_api_bp.after_request
-def _headers(response: Response) -> Response:
-    # Answers depend on who asks, and the log is confidential: no cache may keep them.
-    response.headers["Cache-Control"] = "no-store"
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    if response.status_code == 401:
-        response.headers["WWW-Authenticate"] = 'Bearer realm="api"'
-    return response
+audit_api_bp.after_request(api_response_headers)
 
 
 def _actor() -> Actor:
@@ -104,14 +97,7 @@ def list_entries() -> Response:
         raise Failure(
             422, "invalid_parameter", f"{first}: {messages[first]}", parameters=messages
         ) from None
-    page = page_of_entries(
-        db.session,
-        page_request.audit_filter,
-        after_seq=page_request.after_seq,
-        before_seq=page_request.before_seq,
-        limit=page_request.limit,
-        oldest_first=page_request.oldest_first,
-    )
+    page = page_request.load_page(db.session)
     kept = filter_params(args, (*FILTER_PARAMETERS, "limit", "order"))
     return jsonify(
         {

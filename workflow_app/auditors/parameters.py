@@ -14,7 +14,14 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from workflow_app.auditors.paging import DEFAULT_LIMIT, MAX_LIMIT, MAX_SEQ, AuditFilter
+from workflow_app.auditors.paging import (
+    DEFAULT_LIMIT,
+    MAX_LIMIT,
+    MAX_SEQ,
+    AuditFilter,
+    Page,
+    page_of_entries,
+)
 from workflow_app.db import MAX_ID
 from workflow_app.formatting import BANGKOK, BUDDHIST_ERA_OFFSET
 from workflow_app.plans.models import Activity
@@ -42,6 +49,17 @@ class PageRequest:
     before_seq: int | None = None
     limit: int = DEFAULT_LIMIT
     oldest_first: bool = False
+
+    def load_page(self, session: Session) -> Page:
+        """The page of entries these parameters ask for."""
+        return page_of_entries(
+            session,
+            self.audit_filter,
+            after_seq=self.after_seq,
+            before_seq=self.before_seq,
+            limit=self.limit,
+            oldest_first=self.oldest_first,
+        )
 
 
 FILTER_PARAMETERS = ("activity", "plan", "level", "actor", "action", "from", "to")

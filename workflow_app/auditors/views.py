@@ -36,7 +36,7 @@ from workflow_app.audit.models import AuditKey
 from workflow_app.audit.verification import stored_public_keys, stream_entries, verify_log
 from workflow_app.auditors.blueprint import audit_bp, auditors_only
 from workflow_app.auditors.chain import head
-from workflow_app.auditors.paging import action_choices, page_of_entries
+from workflow_app.auditors.paging import action_choices
 from workflow_app.auditors.parameters import (
     FILTER_PARAMETERS,
     InvalidParameters,
@@ -81,14 +81,7 @@ def explorer() -> tuple[str, int]:
     except InvalidParameters as invalid:
         errors = invalid.errors
     else:
-        page = page_of_entries(
-            db.session,
-            page_request.audit_filter,
-            after_seq=page_request.after_seq,
-            before_seq=page_request.before_seq,
-            limit=page_request.limit,
-            oldest_first=page_request.oldest_first,
-        )
+        page = page_request.load_page(db.session)
     kept = filter_params(args, (*FILTER_PARAMETERS, "limit", "order"))
     newer_url = older_url = None
     if page is not None and page.has_newer:

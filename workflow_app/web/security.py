@@ -22,6 +22,16 @@ CONTENT_SECURITY_POLICY = "; ".join(
 )
 
 
+def api_response_headers(response: Response) -> Response:
+    """For JSON APIs (registered by each API blueprint): answers depend on who asks, and some
+    are confidential, so no cache may keep them; a 401 names the Bearer scheme (RFC 6750)."""
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    if response.status_code == 401:
+        response.headers["WWW-Authenticate"] = 'Bearer realm="api"'
+    return response
+
+
 def register(app: Flask) -> None:
     @app.after_request
     def set_security_headers(response: Response) -> Response:
